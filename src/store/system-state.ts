@@ -61,9 +61,7 @@ export class SystemStateStore {
       .immediate();
   }
 
-  history(
-    limit = 50,
-  ): Array<{
+  history(limit = 50): Array<{
     state: TradingState;
     previous: TradingState;
     reason: string;
