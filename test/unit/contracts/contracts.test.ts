@@ -17,7 +17,7 @@ import {
 const clock = new VirtualClock();
 const STRATEGY = 'TOMIC_VOL_BPS_NIFTY_20260215';
 
-export function orderPayload(over: Partial<OrderRequestPayload> = {}): OrderRequestPayload {
+function orderPayload(over: Partial<OrderRequestPayload> = {}): OrderRequestPayload {
   return {
     leg: 'short_put',
     action: 'SELL',
