@@ -1,5 +1,13 @@
 -- db: commands
--- §2 command table: the plan's schema, plus group/approval columns the legging planner needs.
+-- §2 command table: the plan's schema, plus what the runtime needs beside it:
+--   group_id      legs of one multi-leg order are claimed together (§5 legging planner)
+--   error_class   the §2 retry class of the last failure (decides backoff and max_attempts)
+--   lease_ms      the lease span granted at claim: a lease_expires more than lease_ms ahead of now
+--                 can only come from before a reboot (CLOCK_MONOTONIC restarts), so it is expired
+--   AWAITING_APPROVAL  Semi-Auto orders wait for an operator before they become PENDING (Phase 5)
+-- lease_expires and next_retry_at are host CLOCK_MONOTONIC milliseconds (§12), never wall time.
+-- payload holds the whole event as JSON with secrets masked (§10); broker_order_id stays clear for
+-- reconciliation against the broker orderbook (§3).
 CREATE TABLE commands (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id        TEXT UNIQUE NOT NULL,
@@ -18,12 +26,17 @@ CREATE TABLE commands (
     next_retry_at   INTEGER,
     owner_token     TEXT,
     lease_expires   INTEGER,
+    lease_ms        INTEGER,
     broker_order_id TEXT,
     strategy_id     TEXT NOT NULL,
     group_id        TEXT,
     created_at      TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     processed_at    TIMESTAMP
 );
+-- The plan's index also serves the claim: (PENDING, NULL) holds fresh commands in id order, and the
+-- (PENDING, next_retry_at) range holds the few in backoff. No further index on the hot path: every
+-- index a transition touches costs one more WAL frame (two writes) in every transaction.
 CREATE INDEX idx_commands_status ON commands(status, next_retry_at);
-CREATE INDEX idx_commands_group ON commands(group_id, status);
-CREATE INDEX idx_commands_correlation ON commands(correlation_id);
+-- Legs of a group are looked up by group_id; status is deliberately not in this index, so a status
+-- change (three per command) does not rewrite a page of it (every page written costs a WAL frame).
+CREATE INDEX idx_commands_group ON commands(group_id);
