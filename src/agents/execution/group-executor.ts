@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock/index.js';
 import type { OrderRequest } from '../../contracts/index.js';
+import type { PlanStep } from '../../safety/index.js';
 import { basketTag, findByTag, type MatchContext, matchTag, trackOrder } from './order-tracking.js';
 import type { BrokerOrder, ErrorClass, ExecutionBroker, OrderSnapshot } from './ports.js';
 
@@ -10,16 +11,8 @@ export interface ClaimedLeg {
   readonly event: OrderRequest;
 }
 
-/** An ordered execution plan, as produced from the §5 legging planner. */
-export type ExecStep =
-  | { readonly kind: 'BASKET'; readonly legs: readonly string[] }
-  | {
-      readonly kind: 'LEG';
-      readonly leg: string;
-      readonly delayBeforeMs: number;
-      /** Risk reversal: this leg must fill within this many ms of the previous fill, else close it. */
-      readonly hedgeWithinMs?: number;
-    };
+/** An ordered execution plan: the steps of the §5 legging planner (src/safety). */
+export type ExecStep = PlanStep;
 
 export type LegOutcome =
   | { readonly kind: 'FILLED'; readonly order: OrderSnapshot; readonly adopted: boolean }

@@ -1,0 +1,415 @@
+import type { Clock, TimerHandle } from '../../clock/index.js';
+import type { ErrorCode, PayloadOf, TomicEvent } from '../../contracts/index.js';
+import type { Logger } from '../../log/index.js';
+import {
+  type GateDenial,
+  planLegging,
+  type UnhedgedForceClose,
+  type UnhedgedTimer,
+} from '../../safety/index.js';
+import type { ClaimedCommand, CommandStore } from '../../store/command-store.js';
+import type { PositionBook } from '../../store/position-book.js';
+import type { SystemStateStore } from '../../store/system-state.js';
+import { type ClaimedLeg, GroupExecutor, type LegOutcome } from './group-executor.js';
+import { trackOrder } from './order-tracking.js';
+import type { ExecutionBroker, OrderSnapshot } from './ports.js';
+
+/** Event to publish: type, payload and the §3 chain it belongs to. The agent turns it into an event. */
+export type Emit = <T extends TomicEvent['event_type']>(
+  type: T,
+  base: { strategy_id?: string; correlation_id?: string },
+  payload: PayloadOf<T>,
+) => void;
+
+export interface ExecutionServiceDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly commands: CommandStore;
+  readonly broker: ExecutionBroker;
+  readonly book: PositionBook;
+  readonly state: SystemStateStore;
+  readonly timer: UnhedgedTimer;
+  /** §4/§6/§7 checks for a group about to be placed; the agent composes feeds, breakers and account. */
+  preTrade(legs: readonly ClaimedLeg[]): GateDenial | null;
+  /** Called for every order the broker accepted (breaker order-rate window). */
+  recordOrder(count: number): void;
+  emit: Emit;
+  /** §14: the agent cannot go on (e.g. 5 consecutive execution timeouts): the Supervisor halts. */
+  requestKillSwitch(reason: string, code: ErrorCode): void;
+}
+
+export interface ExecutionParams {
+  readonly leaseMs: number;
+  readonly smartOrderDelayMs: number;
+  readonly riskReversalHedgeMs: number;
+  readonly consecutiveTimeoutsKill: number;
+  readonly pollMs: number;
+  readonly fillTimeoutMs: number;
+}
+
+/**
+ * The Execution agent's work: claim whole groups from the command table, gate them, plan the §5
+ * legging, execute, ack each leg as soon as its outcome is known, keep the PositionBook (only writer),
+ * and run the §5 unhedged timer on every fill. Force closes skip every gate: a MARKET buy-back needs
+ * no quote and must never wait.
+ */
+export class ExecutionService {
+  readonly #executor: GroupExecutor;
+  #consecutiveTimeouts = 0;
+  #timerHandle: TimerHandle | undefined;
+  #forceClosing = new Set<string>();
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly d: ExecutionServiceDeps,
+    private readonly p: ExecutionParams,
+  ) {
+    this.#executor = new GroupExecutor(d.broker, d.clock, {
+      pollMs: p.pollMs,
+      fillTimeoutMs: p.fillTimeoutMs,
+      ambiguityChecks: 3,
+      ambiguityIntervalMs: 500,
+    });
+  }
+
+  /** The claim loop; returns when `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
+    while (!signal.aborted) {
+      const group = this.d.commands.claimNextGroup();
+      if (group.length === 0) {
+        await this.d.commands.waitForWork(signal).catch(() => undefined);
+        continue;
+      }
+      await this.processGroup(group);
+    }
+    if (this.#timerHandle) this.d.clock.clearTimeout(this.#timerHandle);
+  }
+
+  async processGroup(claimed: readonly ClaimedCommand[]): Promise<void> {
+    const legs: ClaimedLeg[] = claimed.map((c) => ({ id: c.id, ownerToken: c.ownerToken, event: c.event }));
+    const renew = this.#keepLeases(legs);
+    try {
+      await this.#process(legs);
+    } finally {
+      renew();
+    }
+  }
+
+  async #process(legs: ClaimedLeg[]): Promise<void> {
+    const first = legs[0]!.event;
+    const reducesRisk = legs.every(
+      (l) => l.event.payload.intent !== 'ENTRY' && l.event.payload.intent !== 'ADJUST',
+    );
+    const trading = this.d.state.read();
+    if (trading.state === 'HALTED' || (trading.state === 'REDUCING' && !reducesRisk)) {
+      const code: ErrorCode = trading.state === 'HALTED' ? 'TRADING_HALTED' : 'TRADING_REDUCING';
+      this.#denyGroup(legs, code, `trading state ${trading.state}: ${trading.reason}`, 'trading_state');
+      return;
+    }
+    const denial = this.d.preTrade(legs);
+    if (denial) {
+      this.#denyGroup(legs, denial.code, denial.message, denial.gate, denial.details);
+      return;
+    }
+    const planned = planLegging({
+      strategyType: first.payload.group.strategy_type,
+      legs: legs.map((l) => ({
+        leg: l.event.payload.leg,
+        action: l.event.payload.action,
+        role: l.event.payload.group.role,
+        ...(l.event.payload.group.pair_leg ? { pairLeg: l.event.payload.group.pair_leg } : {}),
+        ...(l.event.payload.option_type
+          ? { side: l.event.payload.option_type === 'PE' ? ('PUT' as const) : ('CALL' as const) }
+          : {}),
+        quantity: l.event.payload.quantity,
+        symbol: l.event.payload.symbol,
+        ...(l.event.payload.expiry ? { expiry: l.event.payload.expiry } : {}),
+      })),
+      basketSupported: this.d.broker.basketSupported,
+      smartOrderDelayMs: this.p.smartOrderDelayMs,
+      riskReversalHedgeMs: this.p.riskReversalHedgeMs,
+      direction: reducesRisk ? 'CLOSE' : 'OPEN',
+    });
+    if (!planned.ok) {
+      this.#denyGroup(legs, planned.code, planned.message, planned.gate, planned.details);
+      return;
+    }
+    const known = new Set(
+      this.d.commands
+        .list({ limit: 500 })
+        .map((r) => r.broker_order_id)
+        .filter((x): x is string => typeof x === 'string'),
+    );
+    await this.#executor.execute(
+      legs,
+      planned.plan.steps,
+      {
+        onPlaced: () => this.d.recordOrder(1),
+        onLegDone: (leg, outcome) => this.#settle(leg, outcome),
+        onFill: (leg, order) => this.#onFill(leg, order),
+        onMustClose: (leg, quantity, reason) => this.#close(leg, quantity, reason),
+      },
+      known,
+    );
+    this.#scheduleTimer();
+  }
+
+  #denyGroup(
+    legs: readonly ClaimedLeg[],
+    code: ErrorCode,
+    message: string,
+    gate: string,
+    details?: Readonly<Record<string, unknown>>,
+  ): void {
+    for (const leg of legs) {
+      this.d.commands.fail(leg.id, leg.ownerToken, 'VALIDATION', `${code}: ${message}`);
+      this.d.emit(
+        'ORDER_DENIED',
+        { strategy_id: leg.event.strategy_id, correlation_id: leg.event.correlation_id },
+        {
+          code,
+          message,
+          gate,
+          leg: leg.event.payload.leg,
+          symbol: leg.event.payload.symbol,
+          ...(details ? { details: { ...details } } : {}),
+        },
+      );
+    }
+  }
+
+  #settle(leg: ClaimedLeg, outcome: LegOutcome): void {
+    const e = leg.event;
+    const chain = { strategy_id: e.strategy_id, correlation_id: e.correlation_id };
+    if (outcome.kind === 'FILLED') {
+      this.#consecutiveTimeouts = 0;
+      this.d.commands.ack(leg.id, leg.ownerToken, { brokerOrderId: outcome.order.orderId });
+      if (outcome.adopted) {
+        this.d.emit('IDEMPOTENCY_SKIP', chain, {
+          duplicate_key: e.idempotency_key,
+          where: 'BROKER',
+          existing_command_id: leg.id,
+          broker_order_id: outcome.order.orderId,
+        });
+      }
+      return;
+    }
+    const errorClass = outcome.kind === 'REJECTED' ? 'BROKER_REJECT' : outcome.errorClass;
+    const message = outcome.message;
+    const r = this.d.commands.fail(leg.id, leg.ownerToken, errorClass, message);
+    this.d.emit('ORDER_REJECT', chain, {
+      leg: e.payload.leg,
+      action: e.payload.action,
+      symbol: e.payload.symbol,
+      code: outcome.kind === 'REJECTED' ? 'BROKER_REJECT' : (`BROKER_${errorClass}` as ErrorCode),
+      message,
+      command_id: leg.id,
+      ...(outcome.kind === 'REJECTED' && outcome.orderId ? { broker_order_id: outcome.orderId } : {}),
+    });
+    if (r.ok)
+      this.d.emit('COMMAND_STATUS', chain, {
+        command_id: leg.id,
+        status: r.status,
+        attempt_count: 0,
+        last_error: message,
+      });
+    if (errorClass === 'NETWORK_TIMEOUT') {
+      this.#consecutiveTimeouts += 1;
+      if (this.#consecutiveTimeouts >= this.p.consecutiveTimeoutsKill) {
+        this.d.requestKillSwitch(
+          `${this.#consecutiveTimeouts} consecutive execution timeouts`,
+          'EXECUTION_DOWN',
+        );
+      }
+    }
+  }
+
+  #onFill(leg: ClaimedLeg, order: OrderSnapshot): void {
+    const e = leg.event;
+    const p = e.payload;
+    const now = this.d.clock.monotonicMs();
+    const applied = this.d.book.applyFill({
+      symbol: p.symbol,
+      exchange: p.exchange,
+      product: p.product,
+      action: p.action,
+      quantity: order.filledQuantity,
+      price: order.averagePrice,
+      fillId: `${order.orderId}:${order.filledQuantity}`,
+      strategy_id: e.strategy_id,
+      leg: p.leg,
+      underlying: p.underlying,
+    });
+    this.d.timer.onFill({
+      groupId: p.group.group_id,
+      leg: p.leg,
+      role: p.group.role,
+      ...(p.group.pair_leg ? { pairLeg: p.group.pair_leg } : {}),
+      action: p.action,
+      filledQty: order.filledQuantity,
+      symbol: p.symbol,
+      nowMs: now,
+    });
+    this.#scheduleTimer();
+    const chain = { strategy_id: e.strategy_id, correlation_id: e.correlation_id };
+    this.d.emit('ORDER_FILL', chain, {
+      leg: p.leg,
+      action: p.action,
+      symbol: p.symbol,
+      exchange: p.exchange,
+      product: p.product,
+      broker_order_id: order.orderId,
+      filled_quantity: order.filledQuantity,
+      ordered_quantity: p.quantity,
+      average_price: order.averagePrice,
+      expected_price: p.expected_price,
+      command_id: leg.id,
+    });
+    if (applied.ok && !applied.duplicate) {
+      const snap = this.d.book.readSnapshot();
+      this.d.emit('POSITION_UPDATE', {}, { version: snap.version, positions: [...snap.positions] });
+    }
+  }
+
+  /** Invariant 2: arm a clock timer at the unhedged timer's next deadline. */
+  #scheduleTimer(): void {
+    if (this.#timerHandle) this.d.clock.clearTimeout(this.#timerHandle);
+    const due = this.d.timer.nextDeadline();
+    if (due === null) return;
+    this.#timerHandle = this.d.clock.setTimeout(
+      () => void this.pollUnhedged(),
+      Math.max(0, due - this.d.clock.monotonicMs()) + 1,
+    );
+  }
+
+  /** Fires due force closes (also callable directly by tests and the agent's own loop). */
+  async pollUnhedged(): Promise<void> {
+    for (const action of this.d.timer.poll(this.d.clock.monotonicMs())) {
+      if (action.type === 'FORCE_CLOSE') await this.#forceClose(action);
+      else this.d.emit('UNHEDGED_INCIDENT', {}, action.incident);
+    }
+    this.#scheduleTimer();
+  }
+
+  async #forceClose(fc: UnhedgedForceClose): Promise<void> {
+    const key = `${fc.groupId}:${fc.leg}`;
+    if (this.#forceClosing.has(key)) return;
+    this.#forceClosing.add(key);
+    try {
+      this.d.emit('UNHEDGED_INCIDENT', {}, fc.incident);
+      this.d.emit(
+        'ALERT',
+        {},
+        { level: 'CRITICAL', code: fc.alert.code, message: fc.alert.message, details: { ...fc.incident } },
+      );
+      const exchange =
+        this.d.book.readSnapshot().positions.find((x) => x.symbol === fc.symbol)?.exchange ?? 'NFO';
+      await this.#marketClose(
+        fc.groupId,
+        fc.leg,
+        fc.symbol,
+        exchange,
+        fc.quantity,
+        'unhedged short beyond the limit',
+      );
+    } finally {
+      this.#forceClosing.delete(key);
+    }
+  }
+
+  async #close(leg: ClaimedLeg, quantity: number, reason: string): Promise<void> {
+    const p = leg.event.payload;
+    await this.#marketClose(
+      p.group.group_id,
+      p.leg,
+      p.symbol,
+      p.exchange,
+      quantity,
+      reason,
+      p.action === 'SELL' ? 'BUY' : 'SELL',
+    );
+  }
+
+  /** A MARKET order outside the command table's gates (safety action), tagged so a retry finds it. */
+  async #marketClose(
+    groupId: string,
+    leg: string,
+    symbol: string,
+    exchange: string,
+    quantity: number,
+    reason: string,
+    action: 'BUY' | 'SELL' = 'BUY',
+  ): Promise<void> {
+    const position = this.d.book
+      .readSnapshot()
+      .positions.find((x) => x.symbol === symbol && x.exchange === exchange);
+    const product = position?.product ?? 'NRML';
+    const strategy = `${position?.strategy_id ?? 'TOMIC'}:${leg}.force_close:${action}`;
+    const r = await this.d.broker.placeOrder({
+      strategy,
+      symbol,
+      exchange,
+      action,
+      quantity,
+      pricetype: 'MARKET',
+      product,
+      price: 0,
+      trigger_price: 0,
+    });
+    if (!r.ok) {
+      this.d.logger.error(
+        { symbol, quantity, reason, error: r.message },
+        'force close failed; timer will retry',
+      );
+      this.d.timer.onCancel({ groupId, leg, nowMs: this.d.clock.monotonicMs(), forceClose: true });
+      return;
+    }
+    this.d.recordOrder(1);
+    const snap = await trackOrder(this.d.broker, this.d.clock, r.value.orderId, strategy, {
+      pollMs: this.p.pollMs,
+      fillTimeoutMs: this.p.fillTimeoutMs,
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    });
+    if (snap && snap.filledQuantity > 0) {
+      this.d.book.applyFill({
+        symbol,
+        exchange,
+        product,
+        action,
+        quantity: snap.filledQuantity,
+        price: snap.averagePrice,
+        fillId: `${snap.orderId}:${snap.filledQuantity}`,
+        leg,
+        ...(position?.strategy_id ? { strategy_id: position.strategy_id } : {}),
+      });
+      this.d.timer.onFill({
+        groupId,
+        leg,
+        role: 'SHORT',
+        action,
+        filledQty: snap.filledQuantity,
+        symbol,
+        nowMs: this.d.clock.monotonicMs(),
+      });
+      const book = this.d.book.readSnapshot();
+      this.d.emit('POSITION_UPDATE', {}, { version: book.version, positions: [...book.positions] });
+    } else {
+      this.d.timer.onCancel({ groupId, leg, nowMs: this.d.clock.monotonicMs(), forceClose: true });
+    }
+  }
+
+  /** Renews the group's leases while it is being worked (a long legging plan outlives no lease). */
+  #keepLeases(legs: readonly ClaimedLeg[]): () => void {
+    let handle: TimerHandle | undefined;
+    const every = Math.max(1_000, Math.floor(this.p.leaseMs / 3));
+    const tick = () => {
+      for (const l of legs) this.d.commands.renewLease(l.id, l.ownerToken);
+      handle = this.d.clock.setTimeout(tick, every);
+    };
+    handle = this.d.clock.setTimeout(tick, every);
+    return () => {
+      if (handle) this.d.clock.clearTimeout(handle);
+    };
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExecutionService } from '../../../src/agents/execution/execution-service.js';
+import { GroupExecutor } from '../../../src/agents/execution/group-executor.js';
+import { VirtualClock } from '../../../src/clock/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { silentLogger } from '../../../src/log/index.js';
+import { type GateDenial, UnhedgedTimer } from '../../../src/safety/index.js';
+import { CommandStore } from '../../../src/store/command-store.js';
+import { openDatabase } from '../../../src/store/index.js';
+import { PositionBook } from '../../../src/store/position-book.js';
+import { SystemStateStore } from '../../../src/store/system-state.js';
+import { drive } from '../../support/drive.js';
+import { bpsLeg } from '../../support/orders.js';
+import { ScriptedBroker } from '../../support/scripted-broker.js';
+
+const cfg = loadConfig({ env: {}, envFile: null });
+if (!cfg.ok) throw new Error('config');
+const config = cfg.config;
+
+function setup(opts: { denial?: GateDenial } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tomic-exec-'));
+  const clock = new VirtualClock();
+  const commandsDb = openDatabase(dir, 'commands');
+  const commands = new CommandStore(commandsDb, {
+    clock,
+    retry: CommandStore.retryPolicyFromConfig(config),
+    leaseMs: config.commands.leaseMs,
+  });
+  const opened = PositionBook.open(openDatabase(dir, 'positions'));
+  if (!opened.ok) throw new Error(opened.message);
+  const book = opened.book;
+  const state = new SystemStateStore(commandsDb);
+  const broker = new ScriptedBroker(clock);
+  const events: Array<{ type: string; payload: Record<string, unknown> }> = [];
+  const kills: string[] = [];
+  const service = new ExecutionService(
+    {
+      clock,
+      logger: silentLogger(),
+      commands,
+      broker,
+      book,
+      state,
+      timer: new UnhedgedTimer({ maxUnhedgedMs: config.breakers.maxUnhedgedMs }),
+      preTrade: () => opts.denial ?? null,
+      recordOrder: () => undefined,
+      emit: (type, _base, payload) => events.push({ type, payload: payload as Record<string, unknown> }),
+      requestKillSwitch: (reason) => kills.push(reason),
+    },
+    {
+      leaseMs: config.commands.leaseMs,
+      smartOrderDelayMs: config.execution.smartOrderDelayMs,
+      riskReversalHedgeMs: config.execution.riskReversalHedgeMs,
+      consecutiveTimeoutsKill: config.execution.consecutiveTimeoutsKill,
+      pollMs: 50,
+      fillTimeoutMs: 3_000,
+    },
+  );
+  const enqueueBps = () => {
+    const legs = [bpsLeg(clock, 'long_put'), bpsLeg(clock, 'short_put')];
+    commands.enqueueGroup(legs);
+    return legs;
+  };
+  return { clock, commands, book, state, broker, events, kills, service, enqueueBps };
+}
+
+const qty = (book: PositionBook, symbol: string) =>
+  book.readSnapshot().positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
+
+describe('Execution service on real stores', () => {
+  it('executes a bull put spread hedge first, acks both legs, and books the fills', async () => {
+    const s = setup();
+    s.broker.basketSupported = false;
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(s.broker.placed().map((o) => o.action)).toEqual(['BUY', 'SELL']);
+    expect(s.commands.counts().DONE).toBe(2);
+    expect(qty(s.book, 'NIFTY26FEB2624800PE')).toBe(130);
+    expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(-130);
+    expect(s.events.filter((e) => e.type === 'ORDER_FILL')).toHaveLength(2);
+    expect(s.events.some((e) => e.type === 'POSITION_UPDATE')).toBe(true);
+  });
+
+  it('HALTED: nothing reaches the broker, every leg FAILED with a TRADING_HALTED denial event', async () => {
+    const s = setup();
+    s.state.transition('HALTED', 'kill switch', 'test');
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(s.broker.calls).toHaveLength(0);
+    expect(s.commands.counts().FAILED).toBe(2);
+    expect(s.events.filter((e) => e.type === 'ORDER_DENIED').map((e) => e.payload.code)).toEqual([
+      'TRADING_HALTED',
+      'TRADING_HALTED',
+    ]);
+  });
+
+  it('a pre-trade denial (e.g. STALE_QUOTE) places nothing and is an event', async () => {
+    const denial = {
+      ok: false,
+      code: 'STALE_QUOTE',
+      message: 'underlying quote 5001 ms old',
+      gate: 'freshness.underlying',
+      alert: null,
+    } as unknown as GateDenial;
+    const s = setup({ denial });
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(s.broker.calls).toHaveLength(0);
+    expect(s.events.filter((e) => e.type === 'ORDER_DENIED').map((e) => e.payload.code)).toEqual([
+      'STALE_QUOTE',
+      'STALE_QUOTE',
+    ]);
+  });
+
+  it('invariant 2: a short left without its hedge is bought back at MARKET just after 5 s, with a CRITICAL alert', async () => {
+    const s = setup();
+    s.broker.scripts.set('NIFTY26FEB2624800PE', { kind: 'reject' });
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(-130);
+    const shortFilledAt = s.broker.calls.find((c) => c.order?.action === 'SELL')!.at;
+    await s.clock.advanceAsync(shortFilledAt + 5_000 - s.clock.monotonicMs());
+    expect(
+      s.broker.placed().filter((o) => o.action === 'BUY' && o.symbol === 'NIFTY26FEB2625000PE'),
+    ).toHaveLength(0);
+    await s.clock.advanceAsync(200);
+    await drive(s.clock, Promise.resolve());
+    const buyBack = s.broker.placed().filter((o) => o.action === 'BUY' && o.symbol === 'NIFTY26FEB2625000PE');
+    expect(buyBack).toEqual([expect.objectContaining({ pricetype: 'MARKET', quantity: 130 })]);
+    expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(0);
+    expect(s.events.some((e) => e.type === 'ALERT' && e.payload.code === 'UNHEDGED_EXPOSURE')).toBe(true);
+  });
+
+  it('crash after the broker accepted, before DONE: the reclaimed retry adopts the orders, no duplicate', async () => {
+    const s = setup();
+    s.broker.basketSupported = false;
+    s.enqueueBps();
+    const claimed = s.commands.claimNextGroup();
+    // The "crashed" agent placed both legs but never acked.
+    const crashed = new GroupExecutor(s.broker, s.clock, {
+      pollMs: 50,
+      fillTimeoutMs: 3_000,
+      ambiguityChecks: 1,
+      ambiguityIntervalMs: 10,
+    });
+    await drive(
+      s.clock,
+      crashed.execute(
+        claimed.map((c) => ({ id: c.id, ownerToken: c.ownerToken, event: c.event })),
+        [
+          { kind: 'LEG', leg: 'long_put', delayBeforeMs: 0 },
+          { kind: 'LEG', leg: 'short_put', delayBeforeMs: 500 },
+        ],
+        { onLegDone: () => undefined, onFill: () => undefined },
+      ),
+    );
+    expect(s.broker.placed()).toHaveLength(2);
+    s.clock.advance(config.commands.leaseMs + 1);
+    expect(s.commands.reclaimExpired().map((r) => r.status)).toEqual(['PENDING', 'PENDING']);
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(s.broker.placed()).toHaveLength(2);
+    expect(s.commands.counts().DONE).toBe(2);
+    expect(s.events.filter((e) => e.type === 'IDEMPOTENCY_SKIP')).toHaveLength(2);
+  });
+});
