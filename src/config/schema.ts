@@ -183,10 +183,10 @@ export const CONFIG_TREE = {
   sizing: {
     capital: num(
       'TOMIC_CAPITAL',
-      1_000_000,
+      10_000_000,
       { above: 0 },
       '§7',
-      'Trading capital in rupees (sizing, breakers)',
+      'Trading capital in rupees (sizing, breakers); default = the OpenAlgo sandbox account (1 crore)',
     ),
     volTargetPct: num(
       'TOMIC_VOL_TARGET_PCT',
