@@ -30,7 +30,7 @@ export interface ExecutionServiceDeps {
   readonly state: SystemStateStore;
   readonly timer: UnhedgedTimer;
   /** §4/§6/§7 checks for a group about to be placed; the agent composes feeds, breakers and account. */
-  preTrade(legs: readonly ClaimedLeg[]): GateDenial | null;
+  preTrade(legs: readonly ClaimedLeg[]): GateDenial | null | Promise<GateDenial | null>;
   /** Called for every order the broker accepted (breaker order-rate window). */
   recordOrder(count: number): void;
   emit: Emit;
@@ -107,7 +107,7 @@ export class ExecutionService {
       this.#denyGroup(legs, code, `trading state ${trading.state}: ${trading.reason}`, 'trading_state');
       return;
     }
-    const denial = this.d.preTrade(legs);
+    const denial = await this.d.preTrade(legs);
     if (denial) {
       this.#denyGroup(legs, denial.code, denial.message, denial.gate, denial.details);
       return;
