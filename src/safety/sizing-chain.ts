@@ -70,6 +70,8 @@ export interface SizingStep {
   readonly input: number | null;
   readonly output: number;
   readonly note: string;
+  /** The numbers the step used (thresholds, intermediate amounts), for the journal. */
+  readonly values: Readonly<Record<string, number>>;
   readonly rejected?: ErrorCode;
 }
 
@@ -100,7 +102,23 @@ const STEP_NAMES = [
 ] as const;
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+const DEFAULT_PARAMS = tightenSizing();
+const tightened = new WeakMap<object, SizingParams>();
+/**
+ * Tightened params. The chain runs on every order, so a frozen params object (the loaded config,
+ * or `safetyParams()`) is tightened once and remembered; anything mutable is tightened each call.
+ */
+function sizingParamsOf(params: Partial<SizingParams> | undefined): SizingParams {
+  if (params === undefined) return DEFAULT_PARAMS;
+  if (!Object.isFrozen(params)) return tightenSizing(params);
+  let p = tightened.get(params);
+  if (!p) {
+    p = tightenSizing(params);
+    tightened.set(params, p);
+  }
+  return p;
+}
 
 function validate(i: SizingInput): string | null {
   if (!i || typeof i !== 'object') return 'input missing';
@@ -132,8 +150,8 @@ function validate(i: SizingInput): string | null {
  * Runs the 8 steps in the plan's order and the final round-down. `params` are tightened against the
  * plan (a config can make a step stricter, never looser or off).
  */
-export function runSizingChain(input: SizingInput, params: Partial<SizingParams> = {}): SizingResult {
-  const p = tightenSizing(params);
+export function runSizingChain(input: SizingInput, params?: Partial<SizingParams>): SizingResult {
+  const p = sizingParamsOf(params);
   const trace: SizingStep[] = [];
   const invalid = validate(input);
   if (invalid !== null) {
@@ -143,6 +161,7 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
       input: null,
       output: 0,
       note: invalid,
+      values: {},
       rejected: 'SIZING_INVALID_INPUT',
     });
     return { ok: false, code: 'SIZING_INVALID_INPUT', message: `Sizing input invalid: ${invalid}`, trace };
@@ -151,14 +170,26 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
   const m = i.margin!;
   const totalMargin = m.availableMargin + m.usedMargin;
 
-  const reject = (step: number, before: number, code: ErrorCode, note: string): SizingResult => {
-    trace.push({ step, name: STEP_NAMES[step - 1]!, input: before, output: 0, note, rejected: code });
-    return { ok: false, code, message: note, trace };
+  const reject = (
+    step: number,
+    before: number,
+    code: ErrorCode,
+    note: string,
+    values: Readonly<Record<string, number>>,
+  ): SizingResult => {
+    trace.push({ step, name: STEP_NAMES[step - 1]!, input: before, output: 0, note, values, rejected: code });
+    return { ok: false, code, message: `step ${step} ${STEP_NAMES[step - 1]}: ${note}`, trace };
   };
-  const record = (step: number, before: number | null, after: number, note: string): number => {
+  const record = (
+    step: number,
+    before: number | null,
+    after: number,
+    note: string,
+    values: Readonly<Record<string, number>>,
+  ): number => {
     // Each step may only reduce: a step that would grow the size keeps the size it was given.
     const out = before === null ? after : Math.min(before, after);
-    trace.push({ step, name: STEP_NAMES[step - 1]!, input: before, output: out, note });
+    trace.push({ step, name: STEP_NAMES[step - 1]!, input: before, output: out, note, values });
     return out;
   };
 
@@ -169,7 +200,15 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
     1,
     null,
     Math.max(0, targetExposure / i.exposurePerLot),
-    `capital ${i.capital} × ${p.volTargetPct}% / (daily vol ${i.ewmaDailyVol} × √${TRADING_DAYS_PER_YEAR} = ${r6(annualVol)}) = ₹${r6(targetExposure)} exposure / ₹${i.exposurePerLot} per lot`,
+    'capital × vol target / (daily vol × √256) = rupee exposure; ÷ exposure per lot',
+    {
+      capital: i.capital,
+      volTargetPct: p.volTargetPct,
+      ewmaDailyVol: i.ewmaDailyVol,
+      annualVol,
+      targetExposure,
+      exposurePerLot: i.exposurePerLot,
+    },
   );
 
   // Step 2 — half-Kelly cap.
@@ -179,17 +218,24 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
     2,
     size,
     kellyRisk / i.slDistancePerLot,
-    `kelly f* = ${r6(fullKelly)} × ${p.kellyFraction} × capital = ₹${r6(kellyRisk)} at risk / ₹${i.slDistancePerLot} per lot`,
+    'f* = W − L/RR; f* × fraction × capital ÷ SL per lot',
+    {
+      winRate: i.winRate,
+      rewardRisk: i.rewardRisk,
+      fullKelly,
+      kellyFraction: p.kellyFraction,
+      kellyRisk,
+      slDistancePerLot: i.slDistancePerLot,
+    },
   );
 
   // Step 3 — 2 % rule.
   const maxRisk = (i.capital * p.riskPerTradePct) / 100;
-  size = record(
-    3,
-    size,
-    maxRisk / i.slDistancePerLot,
-    `capital × ${p.riskPerTradePct}% = ₹${r6(maxRisk)} / SL ₹${i.slDistancePerLot} per lot`,
-  );
+  size = record(3, size, maxRisk / i.slDistancePerLot, 'capital × risk % ÷ SL per lot', {
+    riskPerTradePct: p.riskPerTradePct,
+    maxRisk,
+    slDistancePerLot: i.slDistancePerLot,
+  });
 
   // Step 4 — VIX overlay (VIX exactly at the threshold does not cut).
   const vixHigh = i.vix > p.vixHighThreshold;
@@ -197,9 +243,12 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
     4,
     size,
     vixHigh ? size * p.vixHighMultiplier : size,
-    vixHigh
-      ? `VIX ${i.vix} > ${p.vixHighThreshold}: × ${p.vixHighMultiplier}`
-      : `VIX ${i.vix} ≤ ${p.vixHighThreshold}`,
+    vixHigh ? 'VIX above threshold: cut' : 'VIX not above threshold',
+    {
+      vix: i.vix,
+      vixHighThreshold: p.vixHighThreshold,
+      multiplier: vixHigh ? p.vixHighMultiplier : 1,
+    },
   );
 
   // Step 5 — IDM: correlated with the book.
@@ -208,63 +257,72 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
     5,
     size,
     correlated ? size * p.correlationMultiplier : size,
-    correlated
-      ? `correlation ${i.correlation} > ${p.correlationThreshold}: × ${p.correlationMultiplier}`
-      : `correlation ${i.correlation} ≤ ${p.correlationThreshold}`,
+    correlated ? 'correlation above threshold: cut' : 'correlation not above threshold',
+    {
+      correlation: i.correlation,
+      correlationThreshold: p.correlationThreshold,
+      multiplier: correlated ? p.correlationMultiplier : 1,
+    },
   );
 
   // Step 6 — sector heat.
   const sectorPct = (i.sectorMarginUsed / totalMargin) * 100;
+  const heat = {
+    sectorMarginUsed: i.sectorMarginUsed,
+    totalMargin,
+    sectorPct,
+    sectorHeatMaxPct: p.sectorHeatMaxPct,
+  };
   if (sectorPct > p.sectorHeatMaxPct) {
-    return reject(
-      6,
-      size,
-      'SIZING_SECTOR_HEAT',
-      `sector uses ${r6(sectorPct)}% of margin > ${p.sectorHeatMaxPct}%`,
-    );
+    return reject(6, size, 'SIZING_SECTOR_HEAT', 'sector already uses more than its share of margin', heat);
   }
-  size = record(6, size, size, `sector uses ${r6(sectorPct)}% of margin ≤ ${p.sectorHeatMaxPct}%`);
+  size = record(6, size, size, 'sector within its share of margin', heat);
 
   // Step 7 — position cap.
+  const cap = { openPositions: i.openPositions, maxPositions: p.maxPositions };
   if (i.openPositions >= p.maxPositions) {
-    return reject(7, size, 'SIZING_POSITION_CAP', `${i.openPositions} positions open ≥ ${p.maxPositions}`);
+    return reject(7, size, 'SIZING_POSITION_CAP', 'position count at the cap', cap);
   }
-  size = record(7, size, size, `${i.openPositions} positions open < ${p.maxPositions}`);
+  size = record(7, size, size, 'position count below the cap', cap);
 
   // Step 8 — margin reserve, on a fresh funds snapshot, after this order's whole lots.
   const ageMs = i.nowMs - m.asOfMs;
   if (!(ageMs <= p.marginMaxAgeMs)) {
-    return reject(8, size, 'SIZING_MARGIN_STALE', `funds snapshot ${ageMs} ms old > ${p.marginMaxAgeMs} ms`);
+    return reject(8, size, 'SIZING_MARGIN_STALE', 'funds snapshot too old to size against', {
+      marginAgeMs: ageMs,
+      marginMaxAgeMs: p.marginMaxAgeMs,
+    });
   }
   const lotsToOrder = Math.floor(size);
   const freeAfter = m.availableMargin - lotsToOrder * i.marginPerLot;
   const freePct = (freeAfter / totalMargin) * 100;
+  const reserve = {
+    lots: lotsToOrder,
+    marginPerLot: i.marginPerLot,
+    availableMargin: m.availableMargin,
+    totalMargin,
+    freeAfter,
+    freePct,
+    marginReserveMinPct: p.marginReserveMinPct,
+    marginAgeMs: ageMs,
+  };
   if (freePct < p.marginReserveMinPct) {
-    return reject(
-      8,
-      size,
-      'SIZING_MARGIN_RESERVE',
-      `free margin after ${lotsToOrder} lot(s) ₹${r6(freeAfter)} = ${r6(freePct)}% of ₹${totalMargin} < ${p.marginReserveMinPct}%`,
-    );
+    return reject(8, size, 'SIZING_MARGIN_RESERVE', 'free margin after the order below the reserve', reserve);
   }
-  size = record(
-    8,
-    size,
-    size,
-    `free margin after ${lotsToOrder} lot(s) = ${r6(freePct)}% ≥ ${p.marginReserveMinPct}%`,
-  );
+  size = record(8, size, size, 'free margin after the order within the reserve', reserve);
 
   // Final — round down to whole lots.
   const lots = Math.floor(size);
-  trace.push({
+  const final: SizingStep = {
     step: 9,
     name: STEP_NAMES[8],
     input: size,
     output: lots,
-    note: `floor(${r6(size)}) = ${lots} lot(s) of ${i.lotSize}`,
-  });
+    note: 'round down to whole lots',
+    values: { lots, lotSize: i.lotSize },
+  };
   if (!Number.isSafeInteger(lots)) {
-    trace[trace.length - 1] = { ...trace[trace.length - 1]!, rejected: 'SIZING_INVALID_INPUT' };
+    trace.push({ ...final, rejected: 'SIZING_INVALID_INPUT' });
     return {
       ok: false,
       code: 'SIZING_INVALID_INPUT',
@@ -273,13 +331,9 @@ export function runSizingChain(input: SizingInput, params: Partial<SizingParams>
     };
   }
   if (lots < 1) {
-    trace[trace.length - 1] = { ...trace[trace.length - 1]!, rejected: 'SIZING_ZERO_LOTS' };
-    return {
-      ok: false,
-      code: 'SIZING_ZERO_LOTS',
-      message: `size ${r6(size)} rounds down to zero lots`,
-      trace,
-    };
+    trace.push({ ...final, rejected: 'SIZING_ZERO_LOTS' });
+    return { ok: false, code: 'SIZING_ZERO_LOTS', message: `size ${size} rounds down to zero lots`, trace };
   }
+  trace.push(final);
   return { ok: true, lots, quantity: lots * i.lotSize, trace };
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { OrderDeniedPayload, TradingStatePayload, UnhedgedIncidentPayload } from '../../../src/contracts/index.js';
+import {
+  OrderDeniedPayload,
+  TradingStatePayload,
+  UnhedgedIncidentPayload,
+} from '../../../src/contracts/index.js';
 import {
   type AccountState,
   type BreakerOrder,
@@ -104,7 +108,9 @@ describe('breaker 2: max order rate (> 30 orders per rolling minute → throttle
 describe('breaker 3: max notional (gross > 5× capital → reject + RISK)', () => {
   it('exactly 5× after the order passes; one rupee more is rejected', () => {
     const b = new CircuitBreakers();
-    expect(b.checkOrder(entry({ notional: 100_000 }), account({ grossNotional: 4_900_000 }), NOW).ok).toBe(true);
+    expect(b.checkOrder(entry({ notional: 100_000 }), account({ grossNotional: 4_900_000 }), NOW).ok).toBe(
+      true,
+    );
     const d = b.checkOrder(entry({ notional: 100_001 }), account({ grossNotional: 4_900_000 }), NOW);
     expect(d.ok ? null : [d.code, d.action, d.alert]).toEqual(['BREAKER_NOTIONAL', 'REJECT', 'RISK']);
   });
@@ -178,7 +184,11 @@ describe('breaker 5: max unhedged seconds (any short unhedged > 5 s → force cl
 
 describe('trading state (ACTIVE | REDUCING | HALTED)', () => {
   it('kill switch halts; HALTED is sticky until an explicit operator resume', () => {
-    const t = nextTradingState('ACTIVE', { kind: 'KILL_SWITCH', reason: 'daily loss', code: 'BREAKER_DAILY_LOSS' });
+    const t = nextTradingState('ACTIVE', {
+      kind: 'KILL_SWITCH',
+      reason: 'daily loss',
+      code: 'BREAKER_DAILY_LOSS',
+    });
     expect(t.state).toBe('HALTED');
     expect(TradingStatePayload.safeParse(t.event).success).toBe(true);
     expect(nextTradingState('HALTED', { kind: 'AUTO_RESUME', reason: 'feed back' }).state).toBe('HALTED');

@@ -13,7 +13,12 @@ import {
 // test_execution_safety, invariants 1 and 3: every legging policy of the §5 table.
 
 const Q = 130;
-const leg = (name: string, action: 'BUY' | 'SELL', role: LegSpec['role'], over: Partial<LegSpec> = {}): LegSpec => ({
+const leg = (
+  name: string,
+  action: 'BUY' | 'SELL',
+  role: LegSpec['role'],
+  over: Partial<LegSpec> = {},
+): LegSpec => ({
   leg: name,
   action,
   role,
@@ -198,11 +203,19 @@ describe('invariant 1: validatePlan refuses any plan that breaks the policy', ()
 
   it('a short with no paired hedge, or a condor short hedged by the other side', () => {
     const naked = [leg('short_put', 'SELL', 'SHORT', { side: 'PUT' }), leg('long_put', 'BUY', 'LONG')];
-    expect(planLegging({ strategyType: 'BULL_PUT_SPREAD', legs: naked, basketSupported: true }).ok).toBe(false);
-    const crossed = GROUPS.IRON_CONDOR.map((l) =>
-      l.leg === 'short_put' ? { ...l, pairLeg: 'call_wing' } : l.leg === 'short_call' ? { ...l, pairLeg: 'put_wing' } : l,
+    expect(planLegging({ strategyType: 'BULL_PUT_SPREAD', legs: naked, basketSupported: true }).ok).toBe(
+      false,
     );
-    expect(planLegging({ strategyType: 'IRON_CONDOR', legs: crossed, basketSupported: false }).ok).toBe(false);
+    const crossed = GROUPS.IRON_CONDOR.map((l) =>
+      l.leg === 'short_put'
+        ? { ...l, pairLeg: 'call_wing' }
+        : l.leg === 'short_call'
+          ? { ...l, pairLeg: 'put_wing' }
+          : l,
+    );
+    expect(planLegging({ strategyType: 'IRON_CONDOR', legs: crossed, basketSupported: false }).ok).toBe(
+      false,
+    );
   });
 
   it('the fallback chosen while the broker supports baskets, or a basket in a fallback plan', () => {
@@ -218,7 +231,9 @@ describe('invariant 1: validatePlan refuses any plan that breaks the policy', ()
     const call = p.steps[1] as Extract<PlanStep, { kind: 'LEG' }>;
     const { pricetype: _p, ...limitCall } = call;
     expect(violationOf(swap(p, [p.steps[0]!, limitCall]))).toBe('LEGGING_POLICY_VIOLATION');
-    expect(violationOf(swap(p, [p.steps[0]!, { ...call, hedgeWithinMs: 3_001 }]))).toBe('LEGGING_POLICY_VIOLATION');
+    expect(violationOf(swap(p, [p.steps[0]!, { ...call, hedgeWithinMs: 3_001 }]))).toBe(
+      'LEGGING_POLICY_VIOLATION',
+    );
     const { closeOnMissLeg: _c, ...noClose } = call;
     expect(violationOf(swap(p, [p.steps[0]!, noClose]))).toBe('LEGGING_POLICY_VIOLATION');
     expect(violationOf(swap(p, [p.steps[1]!, { ...p.steps[0]!, delayBeforeMs: 500 } as PlanStep]))).toBe(
@@ -227,7 +242,10 @@ describe('invariant 1: validatePlan refuses any plan that breaks the policy', ()
   });
 
   it('a calendar whose long leg is the nearer month', () => {
-    const legs = GROUPS.CALENDAR_DIAGONAL.map((l) => ({ ...l, expiry: l.role === 'SHORT' ? '2026-04-30' : '2026-02-26' }));
+    const legs = GROUPS.CALENDAR_DIAGONAL.map((l) => ({
+      ...l,
+      expiry: l.role === 'SHORT' ? '2026-04-30' : '2026-02-26',
+    }));
     expect(planLegging({ strategyType: 'CALENDAR_DIAGONAL', legs, basketSupported: false }).ok).toBe(false);
   });
 
@@ -245,11 +263,21 @@ describe('invariant 3: SMART_ORDER_DELAY (0.5 s) between legs', () => {
   });
 
   it('a config delay below 500 ms is raised to 500; above it is kept', () => {
-    expect(order(plan('BULL_PUT_SPREAD', false, { smartOrderDelayMs: 10 }))).toEqual(['long_put@0', 'short_put@500']);
-    expect(order(plan('BULL_PUT_SPREAD', false, { smartOrderDelayMs: 800 }))).toEqual(['long_put@0', 'short_put@800']);
+    expect(order(plan('BULL_PUT_SPREAD', false, { smartOrderDelayMs: 10 }))).toEqual([
+      'long_put@0',
+      'short_put@500',
+    ]);
+    expect(order(plan('BULL_PUT_SPREAD', false, { smartOrderDelayMs: 800 }))).toEqual([
+      'long_put@0',
+      'short_put@800',
+    ]);
     // A plan claiming a lower delay still has to meet 500 ms.
     const p = plan('BULL_PUT_SPREAD', false);
-    const lowered = { ...p, smartOrderDelayMs: 0, steps: p.steps.map((s) => (s.kind === 'LEG' && s.delayBeforeMs ? { ...s, delayBeforeMs: 100 } : s)) };
+    const lowered = {
+      ...p,
+      smartOrderDelayMs: 0,
+      steps: p.steps.map((s) => (s.kind === 'LEG' && s.delayBeforeMs ? { ...s, delayBeforeMs: 100 } : s)),
+    };
     expect(violationOf(lowered)).toBe('LEGGING_POLICY_VIOLATION');
   });
 });
@@ -259,7 +287,10 @@ describe('the policy table cannot be changed at run time or by config (§5)', ()
     expect(Object.isFrozen(LEGGING_POLICIES)).toBe(true);
     expect(Object.isFrozen(LEGGING_POLICIES.RISK_REVERSAL)).toBe(true);
     expect(() => {
-      (LEGGING_POLICIES as unknown as Record<string, unknown>).BULL_PUT_SPREAD = { preferred: 'ATOMIC', fallback: 'SHORT_FIRST_WITH_KILL_SWITCH' };
+      (LEGGING_POLICIES as unknown as Record<string, unknown>).BULL_PUT_SPREAD = {
+        preferred: 'ATOMIC',
+        fallback: 'SHORT_FIRST_WITH_KILL_SWITCH',
+      };
     }).toThrow(TypeError);
     expect(() => {
       (LEGGING_POLICIES.IRON_CONDOR as { fallback: string }).fallback = 'HEDGE_FIRST';
@@ -294,7 +325,11 @@ describe('the policy table cannot be changed at run time or by config (§5)', ()
 
   it('a plan validated against any other policy is refused', () => {
     const p = plan('RISK_REVERSAL', false);
-    const forged = { preferred: 'ATOMIC', fallback: 'SHORT_FIRST_WITH_KILL_SWITCH', rationale: 'mine' } as const;
+    const forged = {
+      preferred: 'ATOMIC',
+      fallback: 'SHORT_FIRST_WITH_KILL_SWITCH',
+      rationale: 'mine',
+    } as const;
     const v = validatePlan(p, forged);
     expect(v.ok ? null : v.code).toBe('LEGGING_POLICY_VIOLATION');
     const bps = plan('BULL_PUT_SPREAD', false);
@@ -304,7 +339,10 @@ describe('the policy table cannot be changed at run time or by config (§5)', ()
   it('a risk reversal deadline from config can only tighten (10 s → 3 s)', () => {
     const p = plan('RISK_REVERSAL', false, { riskReversalHedgeMs: 10_000 });
     expect((p.steps[1] as { hedgeWithinMs?: number }).hedgeWithinMs).toBe(3_000);
-    expect((plan('RISK_REVERSAL', false, { riskReversalHedgeMs: 1_500 }).steps[1] as { hedgeWithinMs?: number }).hedgeWithinMs).toBe(1_500);
+    expect(
+      (plan('RISK_REVERSAL', false, { riskReversalHedgeMs: 1_500 }).steps[1] as { hedgeWithinMs?: number })
+        .hedgeWithinMs,
+    ).toBe(1_500);
   });
 });
 
