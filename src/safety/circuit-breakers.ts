@@ -158,7 +158,7 @@ export class CircuitBreakers {
     // Max notional: the order may not take the book past 5× capital (exactly 5× passes).
     const maxNotional = capital * this.params.maxGrossNotionalMultiple;
     const after = account.grossNotional + order.notional;
-    if (after >= maxNotional) {
+    if (after > maxNotional) {
       return this.#count(
         breakerDenial(
           'BREAKER_NOTIONAL',
