@@ -57,7 +57,10 @@ export class SupervisorMonitor {
     const account = this.d.account();
     if (!killed && account) {
       const loss = this.d.breakers.checkDailyLoss(account);
-      if (!loss.ok) killed = await this.#kill(loss.message, loss.code);
+      // Only a real loss kills; malformed account data is refused (REJECT), not a reason to halt.
+      if (!loss.ok && loss.action === 'KILL_SWITCH') killed = await this.#kill(loss.message, loss.code);
+      else if (!loss.ok)
+        this.d.logger.error({ denial: loss.message }, 'account view refused by the daily-loss check');
     }
     return { reclaimed, split, killed };
   }

@@ -117,6 +117,10 @@ function shapeProblem(type: StrategyTypeName, legs: readonly LegSpec[], dir: Pla
   const longs = legs.filter((l) => !isShortLeg(l));
   for (const s of shorts) if (s.action !== shortAction) return `short leg ${s.leg} must ${shortAction}`;
   for (const l of longs) if (l.action !== longAction) return `long leg ${l.leg} must ${longAction}`;
+  // A closing group may be any part of the position (one side of a condor, a leftover wing): the
+  // order of the legs it holds is what the policy constrains. Whether a hedge sold alone leaves a
+  // short open is the position book's knowledge, and the unhedged timer's backstop.
+  if (!opening) return null;
 
   // Each short is covered by its own hedge, for its whole quantity (hedges are not double-counted).
   const covered = new Map<string, number>();
@@ -230,19 +234,21 @@ export function planLegging(input: PlanInput): { ok: true; plan: LeggingPlan } |
     case 'HEDGE_FIRST_PER_SIDE': {
       const order: LegSpec[] = [];
       for (const s of [...shorts].sort((a, b) => sideRank(a) - sideRank(b))) {
-        const h = hedgeOf(legs, s)!;
-        order.push(...(dir === 'OPEN' ? [h, s] : [s, h]));
+        const h = hedgeOf(legs, s);
+        const pair = h && !order.includes(h) ? [h] : [];
+        order.push(...(dir === 'OPEN' ? [...pair, s] : [s, ...pair]));
       }
+      order.push(...longs.filter((l) => !order.includes(l)));
       steps = legSteps(order, d);
       break;
     }
     case 'SHORT_FIRST_WITH_KILL_SWITCH': {
-      const put = shorts[0]!;
-      const call = longs[0]!;
       if (dir === 'CLOSE') {
-        steps = legSteps([put, call], d);
+        steps = legSteps([...shorts, ...longs], d);
         break;
       }
+      const put = shorts[0]!;
+      const call = longs[0]!;
       if (!(d < ex.riskReversalHedgeMs)) {
         return violation('SMART_ORDER_DELAY leaves no time to buy the call within the risk reversal window', {
           smartOrderDelayMs: d,
@@ -357,7 +363,8 @@ export function validatePlan(plan: LeggingPlan, policy?: LeggingPolicy): Allow |
   // Hedge-first (opening): each short after its hedge; the plain HEDGE_FIRST buys every long first.
   // Closing: each hedge after the short it protects.
   for (const s of shorts) {
-    const h = hedgeOf(plan.legs, s)!;
+    const h = hedgeOf(plan.legs, s);
+    if (!h) continue; // closing only the short: nothing to order it against
     const ok = dir === 'OPEN' ? at(h) < at(s) : at(s) < at(h);
     if (!ok) {
       return violation(

@@ -15,8 +15,11 @@ import { tightenBreakers } from './limits.js';
  * integer clock). `nextDeadline()` says when to poll next; the runtime also polls after every event.
  * Once a force close is emitted its quantity is "pending" until buy-back fills arrive or the close is
  * cancelled (then the exposure is overdue and re-emitted at once). Only exposure not already being
- * closed gets a new deadline. When the order of a short's hedge is cancelled, the hedge will not come:
- * the short's exposure is due at once rather than after the full 5 s.
+ * closed gets a new deadline. A close that has not bought the short back within another 5 s is
+ * presumed lost (a dropped order, a partial fill whose remainder nobody reported) and re-emitted:
+ * over-closing leaves a long option, staying naked is what the invariant forbids. When the order of a
+ * short's hedge (one the timer has seen) is cancelled, the hedge will not come: the short's exposure
+ * is due at once rather than after the full 5 s.
  */
 
 export interface FillInput {
@@ -101,6 +104,8 @@ interface LegState {
   // Short-side bookkeeping (meaningful while pos < 0 or a close is pending).
   unhedged: number;
   pendingClose: number;
+  /** When the last force close was emitted (for the lost-close backstop). */
+  closeEmittedAt: number | null;
   since: number | null;
   firstUnhedgedAt: number | null;
   expediteAt: number | null;
@@ -177,12 +182,19 @@ export class UnhedgedTimer {
     this.#resolved = [];
     for (const [groupId, g] of this.#groups) {
       for (const leg of g.legs.values()) {
+        if (this.#closeLost(leg, nowMs)) {
+          // Backstop: the pending close never bought the short back; the exposure is overdue.
+          leg.pendingClose = 0;
+          leg.since ??= leg.firstUnhedgedAt ?? nowMs;
+          leg.expediteAt = nowMs;
+        }
         const excess = leg.unhedged - leg.pendingClose;
         if (excess <= 0 || leg.since === null) continue;
         const overdue = nowMs - leg.since > leg.maxMs || (leg.expediteAt !== null && nowMs >= leg.expediteAt);
         if (!overdue) continue;
         const unhedgedMs = nowMs - (leg.firstUnhedgedAt ?? leg.since);
         leg.pendingClose += excess;
+        leg.closeEmittedAt = nowMs;
         leg.forceClosedQty += excess;
         leg.since = null;
         leg.expediteAt = null;
@@ -223,6 +235,9 @@ export class UnhedgedTimer {
     if (this.#resolved.length > 0) consider(Number.NEGATIVE_INFINITY);
     for (const g of this.#groups.values()) {
       for (const leg of g.legs.values()) {
+        if (leg.pendingClose > 0 && leg.unhedged > 0 && leg.closeEmittedAt !== null) {
+          consider(leg.closeEmittedAt + leg.maxMs + 1);
+        }
         if (leg.unhedged - leg.pendingClose <= 0 || leg.since === null) continue;
         consider(leg.since + leg.maxMs + 1);
         if (leg.expediteAt !== null) consider(leg.expediteAt);
@@ -268,6 +283,7 @@ export class UnhedgedTimer {
         orderCancelled: false,
         unhedged: 0,
         pendingClose: 0,
+        closeEmittedAt: null,
         since: null,
         firstUnhedgedAt: null,
         expediteAt: null,
@@ -280,6 +296,16 @@ export class UnhedgedTimer {
       leg.symbol = symbol;
     }
     return leg;
+  }
+
+  /** A pending close older than the limit while the short is still unhedged. */
+  #closeLost(leg: LegState, nowMs: number): boolean {
+    return (
+      leg.pendingClose > 0 &&
+      leg.unhedged > 0 &&
+      leg.closeEmittedAt !== null &&
+      nowMs - leg.closeEmittedAt > leg.maxMs
+    );
   }
 
   /** The leg that covers `short`: its own pair_leg, or a leg naming it as its pair. */
@@ -336,6 +362,7 @@ export class UnhedgedTimer {
         l.firstUnhedgedAt = null;
         l.forceClosedQty = 0;
       }
+      if (l.pendingClose === 0) l.closeEmittedAt = null;
       if (l.pos !== 0 || l.pendingClose > 0 || l.unhedged > 0) live = true;
     }
     if (!live) this.#groups.delete(groupId);

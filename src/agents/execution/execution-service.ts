@@ -279,7 +279,7 @@ export class ExecutionService {
     if (due === null) return;
     this.#timerHandle = this.d.clock.setTimeout(
       () => void this.pollUnhedged(),
-      Math.max(0, due - this.d.clock.monotonicMs()) + 1,
+      Math.max(0, due - this.d.clock.monotonicMs()),
     );
   }
 

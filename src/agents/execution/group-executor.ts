@@ -39,8 +39,12 @@ export interface ExecutorHooks {
   onMustClose?(leg: ClaimedLeg, quantity: number, reason: string): Promise<void>;
 }
 
-export function toBrokerOrder(e: OrderRequest, quantity = e.payload.quantity): BrokerOrder {
-  const p = e.payload;
+export function toBrokerOrder(
+  e: OrderRequest,
+  quantity = e.payload.quantity,
+  forced?: { pricetype?: 'MARKET' },
+): BrokerOrder {
+  const p = forced?.pricetype ? { ...e.payload, pricetype: forced.pricetype } : e.payload;
   return {
     strategy: e.idempotency_key,
     symbol: p.symbol,
@@ -147,7 +151,9 @@ export class GroupExecutor {
         placed.push(...(await this.#placeBasket(fresh, finish, ctxOf)));
       } else {
         for (const s of fresh) {
-          const r = await this.#placeOne(s.leg, s.quantity, finish, ctxOf(s.leg));
+          // The plan may force MARKET (risk reversal call: bought within 3 s at any price).
+          const forced = step.kind === 'LEG' && step.pricetype ? { pricetype: step.pricetype } : undefined;
+          const r = await this.#placeOne(s.leg, s.quantity, finish, ctxOf(s.leg), forced);
           if (r) placed.push(r);
         }
       }
@@ -251,8 +257,9 @@ export class GroupExecutor {
     quantity: number,
     finish: (leg: ClaimedLeg, o: LegOutcome) => Promise<void>,
     ctx: MatchContext,
+    forced?: { pricetype?: 'MARKET' },
   ): Promise<{ leg: ClaimedLeg; orderId: string; adopted: boolean } | undefined> {
-    const order = toBrokerOrder(leg.event, quantity);
+    const order = toBrokerOrder(leg.event, quantity, forced);
     const r = await this.broker.placeOrder(order);
     if (r.ok) return { leg, orderId: r.value.orderId, adopted: false };
     if (r.ambiguous) {

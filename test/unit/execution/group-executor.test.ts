@@ -143,4 +143,27 @@ describe('test_execution_safety: group execution (§3, §5)', () => {
     await drive(clock, exec2.execute(legs, HEDGE_FIRST, hooks));
     expect(broker2.placed().filter((o) => o.symbol === 'NIFTY26FEB2624800PE')).toHaveLength(0);
   });
+
+  it('a step that forces MARKET (risk reversal call) is sent at MARKET whatever the request said', async () => {
+    const { clock, broker, hooks, exec } = setup();
+    const limitLegs: ClaimedLeg[] = [
+      { id: 1, ownerToken: 't1', event: bpsLeg(clock, 'long_put', { pricetype: 'LIMIT', price: 61 }) },
+      { id: 2, ownerToken: 't2', event: bpsLeg(clock, 'short_put', { pricetype: 'LIMIT', price: 119 }) },
+    ];
+    await drive(
+      clock,
+      exec.execute(
+        limitLegs,
+        [
+          { kind: 'LEG', leg: 'long_put', delayBeforeMs: 0, pricetype: 'MARKET' },
+          { kind: 'LEG', leg: 'short_put', delayBeforeMs: 500 },
+        ],
+        hooks,
+      ),
+    );
+    expect(broker.placed().map((o) => [o.pricetype, o.price])).toEqual([
+      ['MARKET', 0],
+      ['LIMIT', 119],
+    ]);
+  });
 });

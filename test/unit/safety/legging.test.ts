@@ -157,6 +157,39 @@ describe('invariant 1: the fallback exactly as the table says (no basket)', () =
     const bad = r.ok ? { ...r.plan, steps: [...r.plan.steps].reverse() } : null;
     expect(bad && violationOf(bad)).toBe('LEGGING_POLICY_VIOLATION');
   });
+
+  it('a closing group may be part of the position (one side, a lone short), still short before hedge', () => {
+    const close = (l: LegSpec): LegSpec => ({ ...l, action: l.action === 'BUY' ? 'SELL' : 'BUY' });
+    const putSide = GROUPS.IRON_CONDOR.filter((l) => l.side === 'PUT').map(close);
+    const r = planLegging({
+      strategyType: 'IRON_CONDOR',
+      legs: putSide,
+      basketSupported: false,
+      direction: 'CLOSE',
+    });
+    expect(r.ok && order(r.plan)).toEqual(['short_put@0', 'put_wing@500']);
+    const lone = GROUPS.IRON_CONDOR.filter((l) => l.leg === 'short_call').map(close);
+    expect(
+      planLegging({ strategyType: 'IRON_CONDOR', legs: lone, basketSupported: false, direction: 'CLOSE' }).ok,
+    ).toBe(true);
+    const rr = planLegging({
+      strategyType: 'RISK_REVERSAL',
+      legs: GROUPS.RISK_REVERSAL.map(close),
+      basketSupported: false,
+      direction: 'CLOSE',
+    });
+    expect(rr.ok && order(rr.plan)).toEqual(['short_put@0', 'long_call@500']);
+    // A closing group must still close: a "close" that sells a short is refused.
+    const wrong = GROUPS.BULL_PUT_SPREAD.map((l) => ({ ...l }));
+    expect(
+      planLegging({
+        strategyType: 'BULL_PUT_SPREAD',
+        legs: wrong,
+        basketSupported: false,
+        direction: 'CLOSE',
+      }).ok,
+    ).toBe(false);
+  });
 });
 
 describe('invariant 1: validatePlan refuses any plan that breaks the policy', () => {

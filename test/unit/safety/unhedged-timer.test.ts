@@ -61,8 +61,12 @@ describe('unhedged exposure timer', () => {
     });
     if (fc1?.type === 'FORCE_CLOSE')
       expect(UnhedgedIncidentPayload.safeParse(fc1.incident).success).toBe(true);
-    // Emitted once: the close is pending now.
+    // Emitted once: the close is pending now (the next deadline is only the lost-close backstop).
     expect(t.poll(T0 + 9_000)).toEqual([]);
+    expect(t.nextDeadline()).toBe(T0 + 10_002);
+    t.onFill(shortFill(2 * LOT, T0 + 9_500, { action: 'BUY' }));
+    expect(t.nextDeadline()).not.toBeNull(); // the RESOLVED report
+    expect(t.poll(T0 + 9_500).map((a) => a.type)).toEqual(['RESOLVED']);
     expect(t.nextDeadline()).toBeNull();
   });
 
@@ -112,6 +116,17 @@ describe('unhedged exposure timer', () => {
     expect(t.nextDeadline()).toBe(T0 + 5_400);
     const out = closes(t.poll(T0 + 5_400));
     expect(out.map((a) => a.type === 'FORCE_CLOSE' && a.quantity)).toEqual([LOT]);
+  });
+
+  it('a force close that never buys back (lost, or a partial whose remainder nobody reported) is re-issued after 5 s', () => {
+    const t = new UnhedgedTimer();
+    t.onFill(shortFill(2 * LOT, T0));
+    expect(closes(t.poll(T0 + 5_001))).toHaveLength(1);
+    t.onFill(shortFill(LOT, T0 + 6_000, { action: 'BUY' })); // half filled, the rest silently dropped
+    expect(t.nextDeadline()).toBe(T0 + 10_002);
+    expect(t.poll(T0 + 10_001)).toEqual([]);
+    const again = closes(t.poll(T0 + 10_002));
+    expect(again.map((a) => a.type === 'FORCE_CLOSE' && a.quantity)).toEqual([LOT]);
   });
 
   it("the hedge's order cancelled: the short is closed at once, not after 5 s", () => {
