@@ -17,6 +17,8 @@ export interface MonitorDeps {
   readonly breakers: CircuitBreakers;
   /** Stale PROCESSING recovery (the command store's reclaim). */
   reclaimExpired(): Array<{ id: number; status: 'PENDING' | 'DEAD_LETTER' }>;
+  /** WAL checkpoint, kept off the order path: the Supervisor runs it after each lease scan. */
+  checkpoint(): void;
   health(): BrokerHealth;
   /** Account view from the last funds read; undefined until one succeeded. */
   account(): AccountState | undefined;
@@ -46,6 +48,7 @@ export class SupervisorMonitor {
 
   async tick(): Promise<MonitorTick> {
     const reclaimed = this.d.reclaimExpired();
+    this.d.checkpoint();
     if (reclaimed.length > 0) {
       this.d.onReclaimed?.(reclaimed.length);
       this.d.logger.warn({ reclaimed }, 'expired leases reclaimed');

@@ -1,7 +1,8 @@
 import type { Action, PriceType, Product } from '../../contracts/index.js';
 
-/** §2 error classes, as the broker client classifies them (one place: src/broker/classify.ts). */
-export type ErrorClass = 'NETWORK_TIMEOUT' | 'RATE_LIMIT' | 'BROKER_REJECT' | 'VALIDATION' | 'UNKNOWN';
+import type { ErrorClass } from '../../store/command-retry.js';
+
+export type { ErrorClass };
 
 export type BrokerOutcome<T> =
   | { readonly ok: true; readonly value: T }

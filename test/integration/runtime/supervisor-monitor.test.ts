@@ -43,6 +43,7 @@ function setup() {
       state,
       breakers: new CircuitBreakers(),
       reclaimExpired: () => commands.reclaimExpired(),
+      checkpoint: () => commands.checkpoint(),
       health: () => health,
       account: () => account,
       killSwitch: async (reason, code) => {
