@@ -12,7 +12,16 @@ import type { PositionBook } from '../../store/position-book.js';
 import type { SystemStateStore } from '../../store/system-state.js';
 import { type ClaimedLeg, GroupExecutor, type LegOutcome } from './group-executor.js';
 import { trackOrder } from './order-tracking.js';
-import type { ExecutionBroker, OrderSnapshot } from './ports.js';
+import type { ErrorClass, ExecutionBroker, OrderSnapshot } from './ports.js';
+
+/** The §2 error class of a failed leg, as the registry code its ORDER_REJECT event carries. */
+const CLASS_CODE: Readonly<Record<ErrorClass, ErrorCode>> = {
+  NETWORK_TIMEOUT: 'BROKER_NETWORK_TIMEOUT',
+  RATE_LIMIT: 'BROKER_RATE_LIMIT',
+  BROKER_REJECT: 'BROKER_REJECT',
+  VALIDATION: 'BROKER_VALIDATION',
+  UNKNOWN: 'BROKER_UNKNOWN',
+};
 
 /** Event to publish: type, payload and the §3 chain it belongs to. The agent turns it into an event. */
 export type Emit = <T extends TomicEvent['event_type']>(
@@ -202,7 +211,7 @@ export class ExecutionService {
       leg: e.payload.leg,
       action: e.payload.action,
       symbol: e.payload.symbol,
-      code: outcome.kind === 'REJECTED' ? 'BROKER_REJECT' : (`BROKER_${errorClass}` as ErrorCode),
+      code: CLASS_CODE[errorClass],
       message,
       command_id: leg.id,
       ...(outcome.kind === 'REJECTED' && outcome.orderId ? { broker_order_id: outcome.orderId } : {}),
