@@ -116,13 +116,12 @@ export class ExecutionRuntime {
       this.freshness.recordTick(t.symbol, t.receivedMonoMs, { depth: t.depth !== undefined }),
     );
 
-    const basket = config.execution.basketOrders !== 'off';
     this.service = new ExecutionService(
       {
         clock,
         logger,
         commands: this.commands,
-        broker: openAlgoExecutionBroker(this.client, basket),
+        broker: openAlgoExecutionBroker(this.client, config.execution.basketOrders),
         book: this.book,
         state: new SystemStateStore(commandsDb),
         timer: new UnhedgedTimer({ maxUnhedgedMs: config.breakers.maxUnhedgedMs }),
@@ -142,11 +141,40 @@ export class ExecutionRuntime {
     );
   }
 
-  /** Starts the feed, the funds refresh and the claim loop; resolves when `signal` aborts. */
+  /** Starts the feed, reconciles the book with the broker, refreshes funds, then runs the claim loop. */
   async run(signal: AbortSignal): Promise<void> {
     this.feed.start();
+    await this.reconcileWithBroker();
     await this.#refreshFunds();
     await this.service.run(signal);
+  }
+
+  /**
+   * §8 reconciliation: diff the PositionBook against the broker's positionbook, log each discrepancy,
+   * adopt the broker as authority and publish the RECONCILIATION event. On startup and after recovery.
+   */
+  async reconcileWithBroker(): Promise<{ ok: true; discrepancies: number } | { ok: false; message: string }> {
+    const r = await this.client.positionBook();
+    if (!r.ok) {
+      this.o.logger.error({ error: r.error.message }, 'positionbook unavailable: reconciliation postponed');
+      return { ok: false, message: r.error.message };
+    }
+    const rows = r.data.positions
+      .filter((p) => p.quantity !== 0)
+      .map((p) => ({
+        symbol: p.symbol,
+        exchange: p.exchange,
+        product: p.product,
+        quantity: p.quantity,
+        average_price: p.averagePrice,
+      }));
+    const rec = this.book.reconcile(rows);
+    if (!rec.ok) {
+      this.o.logger.error({ error: rec.message }, 'broker positionbook refused by the reconciliation');
+      return { ok: false, message: rec.message };
+    }
+    this.o.publish(makeEvent(this.o.clock, 'RECONCILIATION', { source_agent: 'execution' }, rec.payload));
+    return { ok: true, discrepancies: rec.payload.discrepancies.length };
   }
 
   account(): AccountState | undefined {

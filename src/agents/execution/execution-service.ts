@@ -12,7 +12,7 @@ import type { PositionBook } from '../../store/position-book.js';
 import type { SystemStateStore } from '../../store/system-state.js';
 import { type ClaimedLeg, GroupExecutor, type LegOutcome } from './group-executor.js';
 import { trackOrder } from './order-tracking.js';
-import type { ErrorClass, ExecutionBroker, OrderSnapshot } from './ports.js';
+import { BasketUnsupported, type ErrorClass, type ExecutionBroker, type OrderSnapshot } from './ports.js';
 
 /** The §2 error class of a failed leg, as the registry code its ORDER_REJECT event carries. */
 const CLASS_CODE: Readonly<Record<ErrorClass, ErrorCode>> = {
@@ -106,7 +106,6 @@ export class ExecutionService {
   }
 
   async #process(legs: ClaimedLeg[]): Promise<void> {
-    const first = legs[0]!.event;
     const reducesRisk = legs.every(
       (l) => l.event.payload.intent !== 'ENTRY' && l.event.payload.intent !== 'ADJUST',
     );
@@ -121,8 +120,43 @@ export class ExecutionService {
       this.#denyGroup(legs, denial.code, denial.message, denial.gate, denial.details);
       return;
     }
-    const planned = planLegging({
-      strategyType: first.payload.group.strategy_type,
+    const known = new Set(
+      this.d.commands
+        .list({ limit: 500 })
+        .map((r) => r.broker_order_id)
+        .filter((x): x is string => typeof x === 'string'),
+    );
+    for (;;) {
+      const planned = this.#plan(legs, reducesRisk);
+      if (!planned.ok) {
+        this.#denyGroup(legs, planned.code, planned.message, planned.gate, planned.details);
+        return;
+      }
+      try {
+        await this.#executor.execute(
+          legs,
+          planned.plan.steps,
+          {
+            onPlaced: () => this.d.recordOrder(1),
+            onLegDone: (leg, outcome) => this.#settle(leg, outcome),
+            onFill: (leg, order) => this.#onFill(leg, order),
+            onMustClose: (leg, quantity, reason) => this.#close(leg, quantity, reason),
+          },
+          known,
+        );
+        break;
+      } catch (err) {
+        // basketorder missing on this broker: nothing was placed; the next plan uses the fallback.
+        if (!(err instanceof BasketUnsupported) || this.d.broker.basketSupported) throw err;
+        this.d.logger.warn({ error: err.message }, 'basketorder not supported: legging fallback from now on');
+      }
+    }
+    this.#scheduleTimer();
+  }
+
+  #plan(legs: readonly ClaimedLeg[], reducesRisk: boolean) {
+    return planLegging({
+      strategyType: legs[0]!.event.payload.group.strategy_type,
       legs: legs.map((l) => ({
         leg: l.event.payload.leg,
         action: l.event.payload.action,
@@ -140,28 +174,6 @@ export class ExecutionService {
       riskReversalHedgeMs: this.p.riskReversalHedgeMs,
       direction: reducesRisk ? 'CLOSE' : 'OPEN',
     });
-    if (!planned.ok) {
-      this.#denyGroup(legs, planned.code, planned.message, planned.gate, planned.details);
-      return;
-    }
-    const known = new Set(
-      this.d.commands
-        .list({ limit: 500 })
-        .map((r) => r.broker_order_id)
-        .filter((x): x is string => typeof x === 'string'),
-    );
-    await this.#executor.execute(
-      legs,
-      planned.plan.steps,
-      {
-        onPlaced: () => this.d.recordOrder(1),
-        onLegDone: (leg, outcome) => this.#settle(leg, outcome),
-        onFill: (leg, order) => this.#onFill(leg, order),
-        onMustClose: (leg, quantity, reason) => this.#close(leg, quantity, reason),
-      },
-      known,
-    );
-    this.#scheduleTimer();
   }
 
   #denyGroup(

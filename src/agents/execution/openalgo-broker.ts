@@ -1,5 +1,11 @@
 import type { BrokerError, BrokerResult, Exchange, OpenAlgoClient, OrderRow } from '../../broker/index.js';
-import type { BrokerOrder, BrokerOutcome, ExecutionBroker, OrderSnapshot } from './ports.js';
+import {
+  BasketUnsupported,
+  type BrokerOrder,
+  type BrokerOutcome,
+  type ExecutionBroker,
+  type OrderSnapshot,
+} from './ports.js';
 
 /** Our contracts carry the exchange as text; the client re-validates it (VALIDATION error if unknown). */
 const wire = (o: BrokerOrder) => ({ ...o, exchange: o.exchange as Exchange });
@@ -31,10 +37,20 @@ function snapshot(o: OrderRow): OrderSnapshot {
 const QUEUED =
   'OpenAlgo queued the order for approval in its Action Center (semi-auto): TOMIC needs the instance in auto mode and uses its own approvals';
 
-/** The Execution agent's view of OpenAlgo, over the typed REST client. */
-export function openAlgoExecutionBroker(client: OpenAlgoClient, basketSupported: boolean): ExecutionBroker {
+/**
+ * The Execution agent's view of OpenAlgo, over the typed REST client. Basket mode `auto` starts with
+ * basketorder and drops it for good when the broker answers 404 "Broker-specific module not found"
+ * (OpenAlgo's answer for a broker without the endpoint): nothing was placed, so the group is re-planned.
+ */
+export function openAlgoExecutionBroker(
+  client: OpenAlgoClient,
+  basket: 'auto' | 'on' | 'off',
+): ExecutionBroker {
+  let basketSupported = basket !== 'off';
   return {
-    basketSupported,
+    get basketSupported() {
+      return basketSupported;
+    },
     async placeOrder(order) {
       return outcome(await client.placeOrder(wire(order)), (ack) =>
         ack.queued
@@ -47,7 +63,12 @@ export function openAlgoExecutionBroker(client: OpenAlgoClient, basketSupported:
         ...rest,
         exchange: rest.exchange as Exchange,
       }));
-      return outcome(await client.basketOrder({ strategy, orders: items }), (b) =>
+      const r = await client.basketOrder({ strategy, orders: items });
+      if (!r.ok && r.error.httpStatus === 404 && basket === 'auto') {
+        basketSupported = false;
+        throw new BasketUnsupported(r.error.message);
+      }
+      return outcome(r, (b) =>
         b.queued
           ? { ok: false, errorClass: 'VALIDATION', message: QUEUED, ambiguous: false }
           : {

@@ -51,6 +51,7 @@ export interface BasketItemResult {
 
 /** What the Execution agent needs from OpenAlgo. The adapter over OpenAlgoClient implements it. */
 export interface ExecutionBroker {
+  /** Whether ATOMIC legging may use basketorder; `auto` mode turns it off on the broker's first "not supported". */
   readonly basketSupported: boolean;
   placeOrder(order: BrokerOrder): Promise<BrokerOutcome<{ orderId: string }>>;
   /** One `strategy` tag for the whole basket (OpenAlgo's schema); results matched back by symbol. */
@@ -58,6 +59,14 @@ export interface ExecutionBroker {
   orderStatus(orderId: string, strategy: string): Promise<BrokerOutcome<OrderSnapshot>>;
   orderBook(): Promise<BrokerOutcome<OrderSnapshot[]>>;
   cancelOrder(orderId: string, strategy: string): Promise<BrokerOutcome<{ orderId: string }>>;
+}
+
+/** basketorder does not exist on this broker: nothing was placed, plan the legging fallback instead. */
+export class BasketUnsupported extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BasketUnsupported';
+  }
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['complete', 'rejected', 'cancelled']);
