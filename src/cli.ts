@@ -64,6 +64,49 @@ program
   });
 
 program
+  .command('compat')
+  .description(
+    'run the Broker Compatibility Matrix against the configured OpenAlgo (or the embedded simulator)',
+  )
+  .option('--json', 'machine-readable output')
+  .option('--allow-live', 'also place test orders when the instance is not in analyzer (sandbox) mode')
+  .action(async (opts: { json?: boolean; allowLive?: boolean }) => {
+    const config = configOrExit();
+    const { runCompat } = await import('./runtime/compat.js');
+    const rows = await runCompat(config, { allowLive: opts.allowLive ?? false });
+    process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.table}\n`);
+    process.exitCode = rows.rows.every((r) => r.status !== 'fail') ? 0 : 1;
+  });
+
+program
+  .command('sim')
+  .description('run the OpenAlgo-compatible simulator alone (REST + primary/fallback WebSocket feeds)')
+  .option('--speed <n>', 'market seconds per real second', Number)
+  .action(async (opts: { speed?: number }) => {
+    const config = configOrExit();
+    const { simApiKey, startConfiguredSimulator } = await import('./runtime/sim-host.js');
+    const sim = await startConfiguredSimulator(config, opts.speed ? { speed: opts.speed } : {});
+    const key = simApiKey(config);
+    process.stdout.write(
+      [
+        'TOMIC simulator (OpenAlgo-compatible, sandbox)',
+        `  REST            ${sim.restUrl}/api/v1/`,
+        `  feed (primary)  ${sim.wsPrimaryUrl}`,
+        `  feed (fallback) ${sim.wsFallbackUrl}`,
+        `  API key         ${key.file ? `in ${key.file}` : 'TOMIC_SIM_API_KEY'}`,
+        '  Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    const stop = async () => {
+      await sim.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
   .command('start')
   .description('start TOMIC (sandbox: with the embedded OpenAlgo-compatible simulator)')
   .action(async () => {

@@ -31,7 +31,8 @@ export function createLogger(opts: LoggerOptions): Logger {
       },
       serializers: { err: (e: unknown) => redactor.redact(e instanceof Error ? e : { value: e }) },
     },
-    opts.destination ?? pino.destination({ fd: 1, sync: false }),
+    // Synchronous: the last lines before a crash or exit are the ones that matter.
+    opts.destination ?? pino.destination({ fd: 1, sync: true }),
   );
 }
 
