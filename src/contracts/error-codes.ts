@@ -151,6 +151,8 @@ export const ERROR_CODES = spec({
     section: '§11',
   },
   MALFORMED_MESSAGE: { message: 'Message failed schema validation; dropped', http: 400, section: '§3' },
+  ROUTE_NOT_FOUND: { message: 'No such route', http: 404, section: '§10' },
+  INTERNAL_ERROR: { message: 'Internal error; see the log', http: 500, section: '§10' },
   // APPEND NEW CODES ABOVE THIS LINE (one entry, one edit)
 });
 

@@ -2,7 +2,7 @@
  * Black–Scholes–Merton (European option on an asset with continuous dividend yield q),
  * price and analytic greeks in py_vollib's conventions (see `Greeks`).
  *
- * One kernel serves the scalar and the batch forms, so both give bit-identical results. It
+ * One loop serves the scalar and the batch forms, so both give bit-identical results. It
  * evaluates three exponentials per option: exp(−rT), exp(−qT) and exp(−d1²/2); N(d1), N(d2) and
  * φ(d1) all come from the last one (exp(−d2²/2) = exp(−d1²/2)·F/K), and the normal tails use
  * Cody's rational erfcx so deep out-of-the-money prices keep full relative precision.
@@ -10,6 +10,7 @@
 import { INV_SQRT_2PI, normCdfGivenExp } from './normal.js';
 import {
   allocGreeksColumns,
+  allocPricingColumns,
   batchLength,
   type Greeks,
   type GreeksColumns,
@@ -50,91 +51,106 @@ export function isValidPricingInput(
   );
 }
 
-// The last (T, r, q) seen and its √T, e^{−qT}, e^{−rT}. A chain shares them across every strike,
-// so repricing it costs one log and one exp per option instead of one log and three exps. The
-// cached values are exactly what recomputing would give, so results do not depend on the order.
-let cT = Number.NaN;
-let cR = Number.NaN;
-let cQ = Number.NaN;
-let cSqrtT = Number.NaN;
-let cDq = Number.NaN;
-let cDr = Number.NaN;
-
-function carry(T: number, r: number, q: number): void {
-  cT = T;
-  cR = r;
-  cQ = q;
-  cSqrtT = Math.sqrt(T);
-  cDq = Math.exp(-q * T);
-  cDr = Math.exp(-r * T);
-}
-
 /**
- * Writes price and greeks of one option into row `i` of `o`. Inputs must be valid.
- * With σ√T = 0 the option is worth its discounted forward intrinsic value and the greeks are
- * the limits of the formulas (zero gamma and vega; delta, theta, rho of the forward payoff).
+ * Prices rows [from, to) of `c` into `o` (price and the five greeks). The scalar and batch forms
+ * both run this loop — the scalar one over a one-row scratch table — so they agree bit for bit.
+ * With σ√T = 0 the option is worth its discounted forward intrinsic value and the greeks are the
+ * limits of the formulas (zero gamma and vega; delta, theta, rho of the forward payoff).
+ * Throws RangeError at the first invalid row (rows before it are written).
  */
-function kernel(
-  call: boolean,
-  S: number,
-  K: number,
-  T: number,
-  r: number,
-  q: number,
-  sigma: number,
-  o: GreeksColumns,
-  i: number,
-): void {
-  if (T !== cT || r !== cR || q !== cQ) carry(T, r, q);
-  const sqrtT = cSqrtT;
-  const sd = sigma * sqrtT;
-  const dq = cDq;
-  const dr = cDr;
-  const Fq = S * dq; // e^{-rT}·F
-  const Kr = K * dr; // e^{-rT}·K
-  if (sd === 0) {
-    const fwd = Fq - Kr;
-    const itm = call ? fwd > 0 : fwd < 0;
-    const atm = fwd === 0;
-    const sign = call ? 1 : -1;
-    const w = itm ? 1 : atm ? 0.5 : 0;
-    o.price[i] = itm ? sign * fwd : 0;
-    // w = 0 would give −0 for puts; report a plain 0 out of the money.
-    const sw = w === 0 ? 0 : sign * w;
-    o.delta[i] = sw === 0 ? 0 : sw * dq;
-    o.gamma[i] = 0;
-    o.vega[i] = 0;
-    o.theta[i] = sw === 0 ? 0 : (sw * (q * Fq - r * Kr)) / DAYS_PER_YEAR;
-    o.rho[i] = sw === 0 ? 0 : sw * Kr * T * PER_PERCENT;
-    return;
-  }
-  const d1 = (Math.log(S / K) + (r - q + 0.5 * sigma * sigma) * T) / sd;
-  const d2 = d1 - sd;
-  const e1 = Math.exp(-0.5 * d1 * d1);
-  let e2 = e1 * (Fq / Kr);
-  if (!(e1 > 0 && e2 < Number.POSITIVE_INFINITY)) e2 = Math.exp(-0.5 * d2 * d2);
-  const pdf1 = INV_SQRT_2PI * e1;
-  const decay = (-Fq * pdf1 * sigma) / (2 * sqrtT);
-  o.gamma[i] = (dq * pdf1) / (S * sd);
-  o.vega[i] = Fq * pdf1 * sqrtT * PER_PERCENT;
-  if (call) {
-    const n1 = normCdfGivenExp(d1, e1);
-    const n2 = normCdfGivenExp(d2, e2);
-    o.price[i] = Fq * n1 - Kr * n2;
-    o.delta[i] = dq * n1;
-    o.theta[i] = (decay - r * Kr * n2 + q * Fq * n1) / DAYS_PER_YEAR;
-    o.rho[i] = Kr * T * n2 * PER_PERCENT;
-  } else {
-    const m1 = normCdfGivenExp(-d1, e1);
-    const m2 = normCdfGivenExp(-d2, e2);
-    o.price[i] = Kr * m2 - Fq * m1;
-    o.delta[i] = -dq * m1;
-    o.theta[i] = (decay + r * Kr * m2 - q * Fq * m1) / DAYS_PER_YEAR;
-    o.rho[i] = -Kr * T * m2 * PER_PERCENT;
+function greeksRange(what: string, c: PricingColumns, o: GreeksColumns, from: number, to: number): void {
+  const { flag, S: Sc, K: Kc, T: Tc, r: rc, q: qc, sigma: vc } = c;
+  const { price, delta, gamma, vega, theta, rho } = o;
+  // Imported bindings are read through module cells; locals keep the hot loop free of them.
+  const ncdf = normCdfGivenExp;
+  const invSqrt2Pi = INV_SQRT_2PI;
+  // A chain shares (T, r, q) across its strikes: √T, e^{−qT} and e^{−rT} are recomputed only
+  // when they change, so a chain costs one log and one exp per option. Recomputing would give
+  // the same values, so results never depend on row order.
+  let cT = Number.NaN;
+  let cR = Number.NaN;
+  let cQ = Number.NaN;
+  let cSqrtT = Number.NaN;
+  let cDq = Number.NaN;
+  let cDr = Number.NaN;
+  for (let i = from; i < to; i++) {
+    const S = Sc[i]!;
+    const K = Kc[i]!;
+    const T = Tc[i]!;
+    const r = rc[i]!;
+    const q = qc[i]!;
+    const sigma = vc[i]!;
+    if (!isValidPricingInput(S, K, T, r, q, sigma)) invalid(`${what} row ${i}`, S, K, T, r, q, sigma);
+    const call = flag[i] === 1;
+    if (T !== cT || r !== cR || q !== cQ) {
+      cT = T;
+      cR = r;
+      cQ = q;
+      cSqrtT = Math.sqrt(T);
+      cDq = Math.exp(-q * T);
+      cDr = Math.exp(-r * T);
+    }
+    const sqrtT = cSqrtT;
+    const sd = sigma * sqrtT;
+    const dq = cDq;
+    const Fq = S * dq; // e^{-rT}·F
+    const Kr = K * cDr; // e^{-rT}·K
+    if (sd === 0) {
+      const fwd = Fq - Kr;
+      const itm = call ? fwd > 0 : fwd < 0;
+      // w = 0 would give −0 for puts; report a plain 0 out of the money.
+      const sw = itm ? (call ? 1 : -1) : fwd === 0 ? (call ? 0.5 : -0.5) : 0;
+      price[i] = itm ? (call ? fwd : -fwd) : 0;
+      delta[i] = sw === 0 ? 0 : sw * dq;
+      gamma[i] = 0;
+      vega[i] = 0;
+      theta[i] = sw === 0 ? 0 : (sw * (q * Fq - r * Kr)) / DAYS_PER_YEAR;
+      rho[i] = sw === 0 ? 0 : sw * Kr * T * PER_PERCENT;
+      continue;
+    }
+    const d1 = (Math.log(S / K) + (r - q + 0.5 * sigma * sigma) * T) / sd;
+    const d2 = d1 - sd;
+    const e1 = Math.exp(-0.5 * d1 * d1);
+    let e2 = e1 * (Fq / Kr);
+    if (!(e1 > 0 && e2 < Number.POSITIVE_INFINITY)) e2 = Math.exp(-0.5 * d2 * d2);
+    const pdf1 = invSqrt2Pi * e1;
+    const decay = (-Fq * pdf1 * sigma) / (2 * sqrtT);
+    gamma[i] = (dq * pdf1) / (S * sd);
+    vega[i] = Fq * pdf1 * sqrtT * PER_PERCENT;
+    if (call) {
+      const n1 = ncdf(d1, e1);
+      const n2 = ncdf(d2, e2);
+      price[i] = Fq * n1 - Kr * n2;
+      delta[i] = dq * n1;
+      theta[i] = (decay - r * Kr * n2 + q * Fq * n1) / DAYS_PER_YEAR;
+      rho[i] = Kr * T * n2 * PER_PERCENT;
+    } else {
+      const m1 = ncdf(-d1, e1);
+      const m2 = ncdf(-d2, e2);
+      price[i] = Kr * m2 - Fq * m1;
+      delta[i] = -dq * m1;
+      theta[i] = (decay + r * Kr * m2 - q * Fq * m1) / DAYS_PER_YEAR;
+      rho[i] = -Kr * T * m2 * PER_PERCENT;
+    }
   }
 }
 
-/** Price only; the same arithmetic as the price row of `kernel`, so the two agree bit for bit. */
+/** Prices only, rows [from, to): the same arithmetic as the price column of `greeksRange`. */
+function priceRange(what: string, c: PricingColumns, out: Float64Array, from: number, to: number): void {
+  const { flag, S: Sc, K: Kc, T: Tc, r: rc, q: qc, sigma: vc } = c;
+  for (let i = from; i < to; i++) {
+    const S = Sc[i]!;
+    const K = Kc[i]!;
+    const T = Tc[i]!;
+    const r = rc[i]!;
+    const q = qc[i]!;
+    const sigma = vc[i]!;
+    if (!isValidPricingInput(S, K, T, r, q, sigma)) invalid(`${what} row ${i}`, S, K, T, r, q, sigma);
+    out[i] = bsPrice(flag[i] === 1, S, K, T, r, q, sigma);
+  }
+}
+
+/** Price of one option, inputs assumed valid; the price column of `greeksRange` bit for bit. */
 export function bsPrice(
   call: boolean,
   S: number,
@@ -144,16 +160,12 @@ export function bsPrice(
   q: number,
   sigma: number,
 ): number {
-  if (T !== cT || r !== cR || q !== cQ) carry(T, r, q);
-  const sqrtT = cSqrtT;
-  const sd = sigma * sqrtT;
-  const dq = cDq;
-  const dr = cDr;
-  const Fq = S * dq;
-  const Kr = K * dr;
+  const sd = sigma * Math.sqrt(T);
+  const Fq = S * Math.exp(-q * T);
+  const Kr = K * Math.exp(-r * T);
   if (sd === 0) {
     const fwd = Fq - Kr;
-    return call ? Math.max(fwd, 0) : fwd < 0 ? -fwd : 0;
+    return call ? Math.max(fwd, 0) : Math.max(-fwd, 0);
   }
   const d1 = (Math.log(S / K) + (r - q + 0.5 * sigma * sigma) * T) / sd;
   const d2 = d1 - sd;
@@ -165,15 +177,41 @@ export function bsPrice(
     : Kr * normCdfGivenExp(-d2, e2) - Fq * normCdfGivenExp(-d1, e1);
 }
 
+/**
+ * Batches run in chunks of this many rows so the row loop is optimised as an ordinary function
+ * (not only through on-stack replacement of one long loop); the scalar form calls the same
+ * function with one row and then gets the same optimised code.
+ */
+const CHUNK = 256;
+
 const ONE = allocGreeksColumns(1);
+const ONE_IN = allocPricingColumns(1);
+
+function loadOne(
+  flag: 'c' | 'p',
+  S: number,
+  K: number,
+  T: number,
+  r: number,
+  q: number,
+  sigma: number,
+): void {
+  ONE_IN.flag[0] = flag === 'c' ? 1 : 0;
+  ONE_IN.S[0] = S;
+  ONE_IN.K[0] = K;
+  ONE_IN.T[0] = T;
+  ONE_IN.r[0] = r;
+  ONE_IN.q[0] = q;
+  ONE_IN.sigma[0] = sigma;
+}
 
 /** Black–Scholes–Merton price and greeks of one European option. Throws RangeError on invalid input. */
 export function blackScholes(input: PricingInput): Greeks {
   const { flag, S, K, T, r, q, sigma } = input;
-  if (!isValidPricingInput(S, K, T, r, q, sigma) || (flag !== 'c' && flag !== 'p')) {
-    invalid('blackScholes', S, K, T, r, q, sigma);
-  }
-  kernel(flag === 'c', S, K, T, r, q, sigma, ONE, 0);
+  if (flag !== 'c' && flag !== 'p')
+    throw new RangeError(`blackScholes: flag must be 'c' or 'p', got ${flag}`);
+  loadOne(flag, S, K, T, r, q, sigma);
+  greeksRange('blackScholes', ONE_IN, ONE, 0, 1);
   return {
     price: ONE.price[0]!,
     delta: ONE.delta[0]!,
@@ -187,9 +225,9 @@ export function blackScholes(input: PricingInput): Greeks {
 /** Black–Scholes–Merton price of one European option (no greeks). Throws RangeError on invalid input. */
 export function blackScholesPrice(input: PricingInput): number {
   const { flag, S, K, T, r, q, sigma } = input;
-  if (!isValidPricingInput(S, K, T, r, q, sigma) || (flag !== 'c' && flag !== 'p')) {
-    invalid('blackScholesPrice', S, K, T, r, q, sigma);
-  }
+  if (flag !== 'c' && flag !== 'p')
+    throw new RangeError(`blackScholesPrice: flag must be 'c' or 'p', got ${flag}`);
+  if (!isValidPricingInput(S, K, T, r, q, sigma)) invalid('blackScholesPrice', S, K, T, r, q, sigma);
   return bsPrice(flag === 'c', S, K, T, r, q, sigma);
 }
 
@@ -201,23 +239,11 @@ export function blackScholesPrice(input: PricingInput): number {
 export function blackScholesBatch(input: PricingColumns, out?: GreeksColumns, n?: number): GreeksColumns {
   const len = batchLength(input, n);
   const o = out ?? allocGreeksColumns(len);
-  if (o.price.length < len || o.delta.length < len || o.gamma.length < len) {
-    throw new RangeError(`output columns shorter than the batch (${len})`);
+  for (const col of [o.price, o.delta, o.gamma, o.vega, o.theta, o.rho]) {
+    if (col.length < len) throw new RangeError(`output columns shorter than the batch (${len})`);
   }
-  if (o.vega.length < len || o.theta.length < len || o.rho.length < len) {
-    throw new RangeError(`output columns shorter than the batch (${len})`);
-  }
-  const { flag, S, K, T, r, q, sigma } = input;
-  for (let i = 0; i < len; i++) {
-    const s = S[i]!;
-    const k = K[i]!;
-    const t = T[i]!;
-    const rr = r[i]!;
-    const qq = q[i]!;
-    const v = sigma[i]!;
-    if (!isValidPricingInput(s, k, t, rr, qq, v)) invalid(`blackScholesBatch row ${i}`, s, k, t, rr, qq, v);
-    kernel(flag[i] === 1, s, k, t, rr, qq, v, o, i);
-  }
+  for (let i = 0; i < len; i += CHUNK)
+    greeksRange('blackScholesBatch', input, o, i, Math.min(i + CHUNK, len));
   return o;
 }
 
@@ -226,17 +252,7 @@ export function blackScholesPriceBatch(input: PricingColumns, out?: Float64Array
   const len = batchLength(input, n);
   const o = out ?? new Float64Array(len);
   if (o.length < len) throw new RangeError(`output column shorter than the batch (${len})`);
-  const { flag, S, K, T, r, q, sigma } = input;
-  for (let i = 0; i < len; i++) {
-    const s = S[i]!;
-    const k = K[i]!;
-    const t = T[i]!;
-    const rr = r[i]!;
-    const qq = q[i]!;
-    const v = sigma[i]!;
-    if (!isValidPricingInput(s, k, t, rr, qq, v))
-      invalid(`blackScholesPriceBatch row ${i}`, s, k, t, rr, qq, v);
-    o[i] = bsPrice(flag[i] === 1, s, k, t, rr, qq, v);
-  }
+  for (let i = 0; i < len; i += CHUNK)
+    priceRange('blackScholesPriceBatch', input, o, i, Math.min(i + CHUNK, len));
   return o;
 }

@@ -57,8 +57,9 @@ export const IV_STATUS = {
   NO_CONVERGENCE: 5,
 } as const satisfies Record<'OK' | ImpliedVolErrorCode, number>;
 
-const STATUS_CODES: readonly ImpliedVolErrorCode[] = [
-  'NON_FINITE_INPUT',
+/** IV_STATUS value → code, index = status (0 = OK has none). */
+const STATUS_CODES: readonly (ImpliedVolErrorCode | undefined)[] = [
+  undefined,
   'NON_FINITE_INPUT',
   'INVALID_INPUT',
   'BELOW_INTRINSIC',
@@ -68,7 +69,7 @@ const STATUS_CODES: readonly ImpliedVolErrorCode[] = [
 
 /** Maps a batch status to its code (undefined for OK). */
 export function ivStatusCode(status: number): ImpliedVolErrorCode | undefined {
-  return status === 0 ? undefined : STATUS_CODES[status];
+  return STATUS_CODES[status];
 }
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -114,9 +115,9 @@ function evalUpper(x: number, s: number, beta: number): void {
 }
 
 /**
- * Normalised BSM call value b(x, s) for x ≤ 0, evaluated like the solver does. Exported for tests.
+ * Normalised BSM call value b(x, s) for x ≤ 0 (the regime split evaluates it at the inflection point).
  */
-export function normalisedCall(x: number, s: number): number {
+function normalisedCall(x: number, s: number): number {
   const h = x / s;
   const t = 0.5 * s;
   if (h + t <= 0) {
@@ -366,7 +367,7 @@ export function impliedVolatility(input: ImpliedVolInput): ImpliedVolResult {
       ? bjsImpliedKernel(price, flag === 'c', S, K, T, r, q)
       : bsImpliedKernel(price, flag === 'c', S, K, T, r, q);
   if (status === IV_STATUS.OK) return { ok: true, sigma: outSigma };
-  return { ok: false, code: STATUS_CODES[status]! };
+  return { ok: false, code: STATUS_CODES[status] ?? 'NO_CONVERGENCE' };
 }
 
 /** Output columns of `impliedVolatilityBatch`: σ (NaN where status ≠ 0) and IV_STATUS per row. */

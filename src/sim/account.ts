@@ -120,6 +120,7 @@ export interface AccountOptions {
 }
 
 export const AUTO_SQUARE_OFF = 'AUTO_SQUARE_OFF';
+export const EXPIRY_SETTLEMENT = 'EXPIRY_SETTLEMENT';
 const FNO_EXCHANGES = new Set(['NFO', 'BFO', 'CDS', 'BCD', 'MCX', 'NCDEX', 'CRYPTO']);
 const EQUITY_EXCHANGES = new Set(['NSE', 'BSE']);
 
@@ -151,7 +152,8 @@ export class Account {
   #tradeSeq = 0;
   #cash: number;
   #lastReset: number;
-  #squareOffDate = '';
+  /** Realized P&L of rows that have left the book (closed in earlier sessions). */
+  #archivedRealized = 0;
 
   constructor(opts: AccountOptions) {
     this.#opts = opts;
@@ -282,7 +284,7 @@ export class Account {
   }
 
   funds(): FundsView {
-    let realizedTotal = 0;
+    let realizedTotal = this.#archivedRealized;
     let realizedToday = 0;
     let unrealized = 0;
     for (const p of this.#positions.values()) {
@@ -688,7 +690,10 @@ export class Account {
     // from earlier sessions leave the book.
     for (const [k, p] of this.#positions) {
       p.realizedToday = 0;
-      if (p.quantity === 0 && p.lastDate !== date) this.#positions.delete(k);
+      if (p.quantity === 0 && p.lastDate !== date) {
+        this.#archivedRealized += p.realizedTotal;
+        this.#positions.delete(k);
+      }
     }
     const open = this.#m.sessionOpenMs();
     const base = istMidnight(open);
@@ -698,7 +703,6 @@ export class Account {
   /** 15:15 IST MIS square-off, re-checked every minute while MIS positions remain (SANDBOX.md A.9). */
   #squareOffMis(date: string): void {
     if (this.#m.date() !== date) return;
-    this.#squareOffDate = date;
     for (const set of [...this.#working.values()])
       for (const o of [...set])
         if (o.product === 'MIS' && o.strategy !== AUTO_SQUARE_OFF)
@@ -718,8 +722,10 @@ export class Account {
     // Day orders die at the close.
     for (const set of [...this.#working.values()])
       for (const o of [...set]) this.#terminate(o, 'cancelled', 'Cancelled at market close (day order)');
-    // Expiring contracts settle at the close: options at intrinsic value, futures at the spot.
-    for (const p of this.#positions.values()) {
+    // Expiring contracts settle at the close: options at intrinsic value, futures at the spot. The
+    // settlement is booked as a completed order and trade (tagged EXPIRY_SETTLEMENT) so the books
+    // still add up: positions are always the sum of trades.
+    for (const p of [...this.#positions.values()]) {
       const inst = p.instrument;
       if (p.quantity === 0 || inst.expiry !== date) continue;
       const spot = this.#m.spot(inst.name) ?? 0;
@@ -730,7 +736,26 @@ export class Account {
             ? Math.max(0, spot - k)
             : Math.max(0, k - spot)
           : spot;
-      this.#applyToPosition(inst, p.product, -p.quantity, Number(settle.toFixed(2)));
+      const o = this.#record(
+        {
+          strategy: EXPIRY_SETTLEMENT,
+          symbol: p.symbol,
+          exchange: p.exchange,
+          action: p.quantity > 0 ? 'SELL' : 'BUY',
+          quantity: Math.abs(p.quantity),
+          pricetype: 'MARKET',
+          product: p.product,
+          price: 0,
+          trigger_price: 0,
+          disclosed_quantity: 0,
+        },
+        inst,
+        settle,
+      );
+      o.arrived = true;
+      this.#fill(o, o.quantity, Math.round(settle * 100) / 100);
+      o.status = 'complete';
+      this.#emit(o);
     }
   }
 
@@ -769,9 +794,5 @@ export class Account {
     let n = 0;
     for (const s of this.#working.values()) n += s.size;
     return n;
-  }
-
-  get squareOffDate(): string {
-    return this.#squareOffDate;
   }
 }

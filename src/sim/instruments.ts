@@ -135,6 +135,9 @@ export class InstrumentRegistry {
   /** Lists the day's F&O contracts around each underlying's reference price (session open). */
   rollTo(date: string, reference: Readonly<Record<string, number>>): void {
     this.#date = date;
+    // Expired contracts leave the master contract (open positions keep their own reference).
+    for (const [k, i] of this.#bySymbol)
+      if (i.expiry !== undefined && i.expiry < date) this.#bySymbol.delete(k);
     for (const u of Object.values(UNDERLYINGS)) {
       const ref = reference[u.name];
       if (ref === undefined || !(ref > 0)) continue;

@@ -2,7 +2,7 @@ import type { TradingCalendar } from './calendar.js';
 import type { Bar } from './data-files.js';
 import { hash32, hashUnit } from './hash.js';
 import type { Instrument, InstrumentRegistry } from './instruments.js';
-import { istDate, istMinuteOfDay, MINUTE_MS } from './ist.js';
+import { istMinuteOfDay, MINUTE_MS } from './ist.js';
 import type { InstrumentProfile, MarketState } from './microstructure.js';
 import {
   type DepthLevel,
@@ -113,7 +113,6 @@ export class MarketEngine {
   readonly #dayOpen = new Map<string, { date: string; open: number; prevClose: number }>();
   #vixOpen = DEFAULT_VIX;
   #vixPrev = DEFAULT_VIX;
-  #ticks = 0;
 
   constructor(opts: {
     source: MarketSource;
@@ -176,11 +175,6 @@ export class MarketEngine {
 
   tickIntervalMs(): number {
     return this.#tickMs;
-  }
-
-  /** Ticks emitted so far (all drivers count as one grid tick). */
-  gridTicks(): number {
-    return this.#ticks;
   }
 
   /** Runs `fn` at market time `at` (immediately on the next step if `at` is not in the future). */
@@ -291,6 +285,7 @@ export class MarketEngine {
     this.#vixPrev = vix?.prevClose ?? DEFAULT_VIX;
     this.#registry.rollTo(date, ref);
     this.#derivedCache.clear();
+    this.#dayOpen.clear();
     for (const l of this.#sessionStart) l(date);
   }
 
@@ -317,7 +312,6 @@ export class MarketEngine {
   // ------------------------------------------------------------------ ticks
 
   #tick(t: number): void {
-    this.#ticks++;
     if (t !== this.#open) this.#source.sample(t, this.#buf);
     this.#drivers.forEach((d, i) => {
       const p = this.#round(d.inst, this.#buf[i]!);
@@ -568,19 +562,6 @@ export class MarketEngine {
 
   driverSymbols(): string[] {
     return this.#drivers.map((d) => d.inst.symbol);
-  }
-
-  /** The previous session's close time (for derived prev-close pricing). */
-  prevSessionCloseMs(): number {
-    return this.#prevSessionClose;
-  }
-
-  sourceKind(): 'replay' | 'generator' {
-    return this.#source.kind;
-  }
-
-  dateOf(t: number): string {
-    return istDate(t);
   }
 }
 

@@ -71,6 +71,13 @@ function expiryFrom(input: unknown, fallback: string | undefined): Result<{ expi
   };
 }
 
+/** The chain of a listed (unexpired) expiry; empty otherwise. */
+function listedChain(registry: InstrumentRegistry, underlying: string, expiry: string) {
+  return registry.listedExpiries(underlying, 'options').includes(expiry)
+    ? registry.chain(underlying, expiry)
+    : [];
+}
+
 function atmIndex(strikes: readonly number[], ltp: number): number {
   let best = 0;
   for (let i = 1; i < strikes.length; i++)
@@ -87,7 +94,7 @@ export function resolveOptionSymbol(
   if (!u.ok) return u;
   const e = expiryFrom(v.expiry_date, u.u.expiry);
   if (!e.ok) return e;
-  const rows = registry.chain(u.u.name, e.expiry);
+  const rows = listedChain(registry, u.u.name, e.expiry);
   if (rows.length === 0)
     return {
       ok: false,
@@ -154,7 +161,7 @@ export function optionChainBody(
   if (!u.ok) return u;
   const e = expiryFrom(v.expiry_date, u.u.expiry);
   if (!e.ok) return e;
-  let rows = registry.chain(u.u.name, e.expiry);
+  let rows = listedChain(registry, u.u.name, e.expiry);
   if (rows.length === 0)
     return {
       ok: false,

@@ -162,8 +162,10 @@ export class FeedServer {
   async close(): Promise<void> {
     for (const c of [...this.#clients]) c.ws.terminate();
     this.#wss.close();
-    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    // Keep-alive admin connections would otherwise hold the listener open until they time out.
     this.#http.closeAllConnections();
+    await closed;
   }
 
   // ------------------------------------------------------------------ connection life cycle

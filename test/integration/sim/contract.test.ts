@@ -987,6 +987,22 @@ describe('WebSocket proxy protocol (WEBSOCKET.md)', () => {
     p.close();
   });
 
+  it('option contracts tick at Depth in whole lots while subscribed', async () => {
+    const p = await authed(sim.wsFallbackUrl, KEY);
+    const call = chain[atmIndex]!.ce.symbol;
+    const ack = await p.reply(
+      { action: 'subscribe', symbol: call, exchange: 'NFO', mode: 3 },
+      (f) => f.type === 'subscribe',
+    );
+    expect(ack.status).toBe('success');
+    await until(() => p.marketData(call).length >= 3, 5_000, 'option ticks');
+    const f = p.marketData(call).at(-1);
+    expect(f).toMatchObject({ exchange: 'NFO', mode: 3, broker: 'tomicsim-fallback' });
+    expect(f.data.depth.sell[0].quantity % 75).toBe(0);
+    expect(f.data.oi).toBeGreaterThan(0);
+    p.close();
+  });
+
   it('the server heartbeat is the protocol-level ping', async () => {
     const fast = await startSimulator({ apiKey: KEY, wsPingIntervalMs: 50, clock: new VirtualClock() });
     try {
@@ -996,6 +1012,44 @@ describe('WebSocket proxy protocol (WEBSOCKET.md)', () => {
       p.close();
     } finally {
       await fast.stop();
+    }
+  });
+});
+
+describe('microstructure mode over HTTP (the plan’s replay model in the sandbox)', () => {
+  it('orders are accepted open, reach the exchange after the latency, and then fill or not', async () => {
+    const clock = new VirtualClock();
+    const micro = await startSimulator({ apiKey: KEY, clock, microstructure: true, seed: 11 });
+    try {
+      micro.market.step(3 * 3_600_000); // 12:15 IST, outside the edge windows
+      const r = await post(micro.restUrl, 'placeorder', {
+        ...k,
+        strategy: 'MICRO',
+        symbol: 'HDFCBANK',
+        exchange: 'NSE',
+        action: 'BUY',
+        quantity: 10,
+        product: 'MIS',
+      });
+      expect(r.json).toMatchObject({ status: 'success', mode: 'analyze' });
+      const status = async () =>
+        (await post(micro.restUrl, 'orderstatus', { ...k, strategy: 'MICRO', orderid: r.json.orderid })).json
+          .data;
+      expect(await status()).toMatchObject({
+        order_status: 'open',
+        filled_quantity: 0,
+        pending_quantity: 10,
+      });
+      clock.advance(100); // one pacer step: 100 ms of market time, the order's latency
+      const s = await status();
+      expect(['complete', 'rejected']).toContain(s.order_status);
+      expect(s.filled_quantity + s.pending_quantity + (s.order_status === 'rejected' ? 10 : 0)).toBe(10);
+      expect(micro.market.ltp('HDFCBANK', 'NSE')).toBeGreaterThan(0);
+      expect(micro.market.instruments().map((i) => i.symbol)).toEqual(
+        expect.arrayContaining(['NIFTY', 'INDIAVIX', 'RELIANCE']),
+      );
+    } finally {
+      await micro.stop();
     }
   });
 });

@@ -6,8 +6,14 @@ import { createSimCore, type SimCore } from '../../../src/sim/index.js';
 
 const START = 10_000_000;
 
-function core(microstructure: boolean, seed = 1): SimCore {
-  return createSimCore({ clock: new VirtualClock(), seed, microstructure, startingCapital: START });
+function core(microstructure: boolean, seed = 1, tickIntervalMs = 1_000): SimCore {
+  return createSimCore({
+    clock: new VirtualClock(),
+    seed,
+    microstructure,
+    startingCapital: START,
+    tickIntervalMs,
+  });
 }
 
 /** Instruments of the test universe on the replay's first day (lot 75). */
@@ -31,6 +37,8 @@ function universe(c: SimCore) {
   ];
 }
 
+const NO_PRICE = { pricetype: 'MARKET' as const, price: 0, trigger_price: 0, disclosed_quantity: 0 };
+
 const command = fc.oneof(
   fc.record({
     kind: fc.constant('place' as const),
@@ -42,7 +50,14 @@ const command = fc.oneof(
     offsetTicks: fc.integer({ min: -6, max: 6 }),
   }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant('step' as const), ms: fc.integer({ min: 0, max: 90_000 }) }),
+  fc.record({
+    kind: fc.constant('step' as const),
+    // Mostly intraday steps; now and then a jump over closes (expiry settlement, session rollover).
+    ms: fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 90_000 }), weight: 9 },
+      { arbitrary: fc.integer({ min: 0, max: 30 * 3_600_000 }), weight: 1 },
+    ),
+  }),
 );
 
 function run(c: SimCore, cmds: readonly (typeof command extends fc.Arbitrary<infer T> ? T : never)[]) {
@@ -56,7 +71,21 @@ function run(c: SimCore, cmds: readonly (typeof command extends fc.Arbitrary<inf
       if (working.length) c.account.cancel(working[cmd.pick % working.length]!.orderid);
     } else {
       const i = u[cmd.inst]!;
-      const inst = c.registry.get(i.symbol, i.exchange)!;
+      const inst = c.registry.get(i.symbol, i.exchange);
+      if (!inst) {
+        // The contract expired and left the master: the broker must refuse it.
+        const r = c.account.place({
+          ...NO_PRICE,
+          strategy: 'PROP',
+          symbol: i.symbol,
+          exchange: i.exchange,
+          action: cmd.action,
+          quantity: i.lot,
+          product: 'NRML',
+        });
+        expect(r).toMatchObject({ ok: false, message: `Symbol ${i.symbol} not found on NFO` });
+        continue;
+      }
       const ltp = c.market.quote(inst).ltp;
       const px = Math.max(
         inst.tickSize,
@@ -96,17 +125,17 @@ function checkConservation(c: SimCore) {
     const k = `${t.exchange}:${t.symbol}:${t.product}`;
     net.set(k, (net.get(k) ?? 0) + (t.action === 'BUY' ? t.quantity : -t.quantity));
   }
-  for (const p of c.account.positions())
-    expect(p.quantity).toBe(net.get(`${p.exchange}:${p.symbol}:${p.product}`) ?? 0);
+  const rows = new Map(
+    c.account.positions().map((p) => [`${p.exchange}:${p.symbol}:${p.product}`, p.quantity]),
+  );
+  for (const [key, q] of net) expect(rows.get(key) ?? 0, key).toBe(q);
+  for (const [key, q] of rows) expect(net.get(key) ?? 0, key).toBe(q);
   // Cash: cash + open positions at their fill (average) prices − realized P&L = start capital.
-  const positions = c.account.positions();
-  const atCost = positions.reduce((a, p) => a + p.quantity * p.averagePrice, 0);
-  const realized = positions.reduce((a, p) => a + p.realizedTotal, 0);
-  expect(c.account.cash() + atCost - realized).toBeCloseTo(START, 4);
-  // Funds (sandbox identity, SANDBOX.md A.8): available + used margin = capital + realized.
+  const atCost = c.account.positions().reduce((a, p) => a + p.quantity * p.averagePrice, 0);
   const f = c.account.funds();
+  expect(c.account.cash() + atCost - f.realizedTotal).toBeCloseTo(START, 4);
+  // Funds (sandbox identity, SANDBOX.md A.8): available + used margin = capital + realized.
   expect(f.available + f.usedMargin).toBeCloseTo(START + f.realizedTotal, 4);
-  expect(f.realizedTotal).toBeCloseTo(realized, 6);
 }
 
 describe('account property: the matching engine conserves quantity and cash', () => {
@@ -117,12 +146,13 @@ describe('account property: the matching engine conserves quantity and cash', ()
           fc.array(command, { minLength: 1, maxLength: 40 }),
           fc.integer({ min: 0, max: 1_000 }),
           (cmds, seed) => {
-            const c = core(micro, seed);
+            // Coarse ticks keep multi-day runs (expiry settlement, session rollover) fast.
+            const c = core(micro, seed, 60_000);
             run(c, cmds);
             checkConservation(c);
           },
         ),
-        { numRuns: 60 },
+        { numRuns: 40 },
       );
     });
   }
@@ -301,5 +331,36 @@ describe('orders, positions and funds', () => {
     });
     c.market.step(15 * 60_000);
     expect(resting.ok && resting.value.status).toBe('cancelled');
+  });
+
+  it('expiring contracts settle at the close at intrinsic value, booked as an EXPIRY_SETTLEMENT trade', () => {
+    const c = createSimCore({ clock: new VirtualClock(), seed: 4, tickIntervalMs: 60_000 });
+    const [, , call] = universe(c);
+    const inst = c.registry.get(call!.symbol, 'NFO')!;
+    const r = c.account.place({
+      ...base,
+      symbol: call!.symbol,
+      exchange: 'NFO',
+      action: 'BUY',
+      quantity: 75,
+    });
+    expect(r.ok).toBe(true);
+    const paid = r.ok ? r.value.averagePrice : 0;
+    let spotAtClose = 0;
+    c.market.onSessionEnd((date) => {
+      if (date === inst.expiry) spotAtClose = c.market.spot('NIFTY')!;
+    });
+    while (c.market.date() <= inst.expiry!) c.market.step(3_600_000);
+    expect(c.account.positionQty(call!.symbol, 'NFO', 'NRML')).toBe(0);
+    const settle = c.account.allOrders().find((o) => o.strategy === 'EXPIRY_SETTLEMENT')!;
+    expect(settle).toMatchObject({ status: 'complete', action: 'SELL', filledQuantity: 75 });
+    const intrinsic = Math.round(Math.max(0, spotAtClose - inst.strike!) * 100) / 100;
+    expect(settle.averagePrice).toBeCloseTo(intrinsic, 6);
+    const f = c.account.funds();
+    expect(f.realizedTotal).toBeCloseTo((intrinsic - paid) * 75, 4);
+    expect(f.usedMargin).toBe(0);
+    expect(f.available).toBeCloseTo(START + f.realizedTotal, 4);
+    // The contract has left the master contract.
+    expect(c.registry.get(call!.symbol, 'NFO')).toBeUndefined();
   });
 });
