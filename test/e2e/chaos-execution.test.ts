@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionRuntime } from '../../src/agents/execution/execution-runtime.js';
-import { OpenAlgoClient, toExpiryInput } from '../../src/broker/index.js';
+import { OpenAlgoClient } from '../../src/broker/index.js';
 import { createRng, realDelay, SystemClock } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { makeEvent, type OrderRequest } from '../../src/contracts/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { CommandStore, openDatabase, TERMINAL_COMMAND_STATUSES } from '../../src/store/index.js';
+import { bullPutSpreadFromChain } from '../support/spread-from-chain.js';
 
 /**
  * Issue 7 chaos test: the Execution runtime runs as a real child process and is SIGKILLed at seeded
@@ -77,55 +77,12 @@ describe(`chaos: Execution runtime SIGKILLed at random points (${RUNS} seeded ru
     await exited;
   }
 
-  async function spread(run: number): Promise<OrderRequest[]> {
-    const expiries = await client.expiry({ symbol: 'NIFTY', exchange: 'NFO', instrumenttype: 'options' });
-    if (!expiries.ok) throw new Error(expiries.error.message);
-    const chain = await client.optionChain({
-      underlying: 'NIFTY',
-      exchange: 'NSE_INDEX',
-      expiry_date: toExpiryInput(expiries.data[0]!)!,
-      strike_count: 12,
+  // Each run trades its own strikes so positions never net across runs.
+  const spread = (run: number) =>
+    bullPutSpreadFromChain(client, clock, `TOMIC_CHAOS_BPS_NIFTY_${run}`, {
+      shortOffset: 1 + (run % 5),
+      width: 6,
     });
-    if (!chain.ok) throw new Error(chain.error.message);
-    const atm = chain.data.chain.findIndex((r) => r.strike === chain.data.atmStrike);
-    // Each run trades its own strikes so positions never net across runs.
-    const shortRow = chain.data.chain[atm - 1 - (run % 5)]!;
-    const longRow = chain.data.chain[atm - 7 - (run % 5)]!;
-    const lot = shortRow.pe!.lotSize ?? 65;
-    const strategyId = `TOMIC_CHAOS_BPS_NIFTY_${run}`;
-    const leg = (name: 'long_put' | 'short_put', row: typeof shortRow) =>
-      makeEvent(
-        clock,
-        'ORDER_REQUEST',
-        { source_agent: 'risk', strategy_id: strategyId },
-        {
-          leg: name,
-          action: name === 'short_put' ? 'SELL' : 'BUY',
-          intent: 'ENTRY',
-          symbol: row.pe!.symbol,
-          exchange: 'NFO',
-          underlying: 'NIFTY',
-          quantity: lot,
-          lot_size: lot,
-          pricetype: 'MARKET',
-          product: 'NRML',
-          price: 0,
-          trigger_price: 0,
-          option_type: 'PE',
-          strike: row.strike,
-          group: {
-            group_id: `${strategyId}:entry`,
-            strategy_type: 'BULL_PUT_SPREAD',
-            leg_count: 2,
-            leg_index: name === 'short_put' ? 1 : 0,
-            role: name === 'short_put' ? 'SHORT' : 'HEDGE',
-            pair_leg: name === 'short_put' ? 'long_put' : 'short_put',
-          },
-          expected_price: row.pe!.ltp ?? 0,
-        },
-      );
-    return [leg('long_put', longRow), leg('short_put', shortRow)];
-  }
 
   const allTerminal = () => {
     const c = commands.counts();

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionRuntime } from '../../src/agents/execution/execution-runtime.js';
-import { OpenAlgoClient, toExpiryInput } from '../../src/broker/index.js';
+import { OpenAlgoClient } from '../../src/broker/index.js';
 import { realDelay, SystemClock } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { makeEvent, type OrderRequest, type TomicEvent } from '../../src/contracts/index.js';
+import type { TomicEvent } from '../../src/contracts/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { CommandStore } from '../../src/store/command-store.js';
 import { openDatabase } from '../../src/store/index.js';
+import { bullPutSpreadFromChain } from '../support/spread-from-chain.js';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -20,63 +21,6 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
     await realDelay(50);
   }
   throw new Error('condition not met in time');
-}
-
-/** A bull put spread two and six strikes below the money, discovered through OpenAlgo's own endpoints. */
-async function bullPutSpread(
-  client: OpenAlgoClient,
-  clock: SystemClock,
-  strategyId: string,
-): Promise<OrderRequest[]> {
-  const expiries = await client.expiry({ symbol: 'NIFTY', exchange: 'NFO', instrumenttype: 'options' });
-  if (!expiries.ok) throw new Error(expiries.error.message);
-  const expiry = toExpiryInput(expiries.data[0]!)!;
-  const chain = await client.optionChain({
-    underlying: 'NIFTY',
-    exchange: 'NSE_INDEX',
-    expiry_date: expiry,
-    strike_count: 10,
-  });
-  if (!chain.ok) throw new Error(chain.error.message);
-  const atmIdx = chain.data.chain.findIndex((r) => r.strike === chain.data.atmStrike);
-  const short = chain.data.chain[atmIdx - 2]!.pe!;
-  const long = chain.data.chain[atmIdx - 6]!.pe!;
-  const lot = short.lotSize ?? 65;
-  const leg = (name: 'long_put' | 'short_put', sym: string, strike: number, px: number | undefined) =>
-    makeEvent(
-      clock,
-      'ORDER_REQUEST',
-      { source_agent: 'risk', strategy_id: strategyId },
-      {
-        leg: name,
-        action: name === 'short_put' ? 'SELL' : 'BUY',
-        intent: 'ENTRY',
-        symbol: sym,
-        exchange: 'NFO',
-        underlying: 'NIFTY',
-        quantity: lot,
-        lot_size: lot,
-        pricetype: 'MARKET',
-        product: 'NRML',
-        price: 0,
-        trigger_price: 0,
-        option_type: 'PE',
-        strike,
-        group: {
-          group_id: `${strategyId}:entry`,
-          strategy_type: 'BULL_PUT_SPREAD',
-          leg_count: 2,
-          leg_index: name === 'short_put' ? 1 : 0,
-          role: name === 'short_put' ? 'SHORT' : 'HEDGE',
-          pair_leg: name === 'short_put' ? 'long_put' : 'short_put',
-        },
-        expected_price: px ?? 0,
-      },
-    );
-  return [
-    leg('long_put', long.symbol, chain.data.chain[atmIdx - 6]!.strike, long.ltp),
-    leg('short_put', short.symbol, chain.data.chain[atmIdx - 2]!.strike, short.ltp),
-  ];
 }
 
 describe('Execution runtime against the OpenAlgo-compatible simulator', () => {
@@ -128,7 +72,10 @@ describe('Execution runtime against the OpenAlgo-compatible simulator', () => {
   });
 
   it('places a bull put spread hedge first over real HTTP, once, and the book matches the broker', async () => {
-    const legs = await bullPutSpread(client, clock, 'TOMIC_E2E_BPS_NIFTY_20260215');
+    const legs = await bullPutSpreadFromChain(client, clock, 'TOMIC_E2E_BPS_NIFTY_20260215', {
+      shortOffset: 2,
+      width: 4,
+    });
     commands.enqueueGroup(legs);
     await until(() => commands.counts().DONE + commands.counts().FAILED === 2);
     const rejects = events.filter((e) => e.event_type === 'ORDER_REJECT' || e.event_type === 'ORDER_DENIED');
