@@ -37,5 +37,6 @@ export async function startConfiguredSimulator(
     startingCapital: config.sim.startingCapital,
     spreadLeverage: config.sim.spreadLeverage,
     microstructure: true,
+    microstructureParams: config.replay,
   });
 }
