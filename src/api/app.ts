@@ -214,7 +214,9 @@ export async function buildApp(deps: ControlDeps, opts: BuildOptions = {}): Prom
     done();
   });
 
-  app.addHook('preSerialization', (_req, _reply, payload, done) => done(null, maskPayload(deps.redactor, payload)));
+  app.addHook('preSerialization', (_req, _reply, payload, done) =>
+    done(null, maskPayload(deps.redactor, payload)),
+  );
 
   app.setNotFoundHandler((_req, reply) => sendError(reply, 'ROUTE_NOT_FOUND'));
 
