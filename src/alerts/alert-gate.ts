@@ -81,8 +81,9 @@ export class AlertGate {
     for (const e of this.#dedup.values()) {
       if (e.repeats > 0 && (due === null || e.closesAt < due)) due = e.closesAt;
     }
-    if (this.#held.length > 0 && this.#sent.length > 0) {
-      const slot = this.#sent[0]! + this.#opts.rateWindowMs;
+    if (this.#held.length > 0) {
+      // A slot frees when the oldest counted send leaves the window (at once if none is counted).
+      const slot = this.#sent.length > 0 ? this.#sent[0]! + this.#opts.rateWindowMs : 0;
       if (due === null || slot < due) due = slot;
     }
     return due;

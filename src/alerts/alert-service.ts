@@ -15,6 +15,8 @@ import { TelegramChannel } from './telegram.js';
  * TOMIC was down must not resume trading now.
  */
 export const STALE_COMMAND_MS = 120_000;
+/** On stop, messages already queued get this long to reach Telegram (the last alerts matter most). */
+export const STOP_SEND_GRACE_MS = 5_000;
 const MAX_AUDITED_TEXT = 200;
 
 export interface AlertServiceOptions {
@@ -52,7 +54,10 @@ export class AlertService {
   readonly #gate: AlertGate;
   readonly #channel: TelegramChannel | undefined;
   readonly #chats: ReadonlySet<string>;
-  readonly #ac = new AbortController();
+  /** Ends the command poll (at once on stop). */
+  readonly #pollAc = new AbortController();
+  /** Ends sends and their retry waits (on stop, after the grace period). */
+  readonly #sendAc = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   #timer: TimerHandle | undefined;
   #timerDue: number | undefined;
@@ -106,23 +111,32 @@ export class AlertService {
       return;
     }
     try {
-      await this.#channel.init(this.#ac.signal);
+      await this.#channel.init(this.#pollAc.signal);
     } catch (err) {
       this.#o.logger.error({ err }, 'telegram init failed; alerts go to the log only until restart');
       return;
     }
     if (this.#o.commands) {
-      this.#polling = this.#channel.poll(this.#ac.signal, (u) => this.#onUpdate(u));
+      this.#polling = this.#channel.poll(this.#pollAc.signal, (u) => this.#onUpdate(u));
     }
   }
 
-  /** Stops polling and timers; resolves once the poll loop ended and queued messages were tried. */
+  /**
+   * Stops polling at once; messages already queued get STOP_SEND_GRACE_MS to go out. Alerts still
+   * held back by the rate limit are not sent (each is in the log).
+   */
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#pollAc.abort();
+    if (this.#gate.heldCount > 0) {
+      this.#o.logger.warn({ held: this.#gate.heldCount }, 'alerts held by the rate limit not sent at stop');
+    }
+    const grace = this.#o.clock.setTimeout(() => this.#sendAc.abort(), STOP_SEND_GRACE_MS);
     await this.#queue;
-    this.#ac.abort();
+    this.#o.clock.clearTimeout(grace);
     await this.#polling;
   }
 
@@ -154,7 +168,7 @@ export class AlertService {
       const text = this.#o.redactor.scrubString(o.text);
       this.#enqueue(async () => {
         for (const chat of this.#chats) {
-          if (await this.#channel!.send(chat, text)) this.#sent++;
+          if (await this.#channel!.send(chat, text, this.#sendAc.signal)) this.#sent++;
           else this.#failures++;
         }
       });
@@ -272,7 +286,7 @@ export class AlertService {
 
   #reply(chatId: string, text: string): Promise<void> {
     const masked = this.#o.redactor.scrubString(text);
-    return this.#channel!.send(chatId, masked).then(() => undefined);
+    return this.#channel!.send(chatId, masked, this.#sendAc.signal).then(() => undefined);
   }
 
   #audit(entry: {

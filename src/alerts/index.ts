@@ -4,6 +4,7 @@ export {
   type AlertServiceOptions,
   type AlertServiceStats,
   STALE_COMMAND_MS,
+  STOP_SEND_GRACE_MS,
 } from './alert-service.js';
 export {
   HELP_TEXT,

@@ -227,7 +227,11 @@ export async function buildApp(deps: ControlDeps, opts: BuildOptions = {}): Prom
       return sendError(reply, 'AUTH_REQUIRED');
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, 'MALFORMED_MESSAGE', deps.redactor.scrubString(err.message));
+      const message = deps.redactor.scrubString(err.message);
+      const control = CONTROL_ROUTES.get(routeKey(req));
+      if (control)
+        ctx.audit(req, control, 'denied', { code: 'MALFORMED_MESSAGE', detail: { error: message } });
+      return sendError(reply, 'MALFORMED_MESSAGE', message);
     }
     deps.logger.error({ err, route: routeKey(req) }, 'control API handler failed');
     return sendError(reply, 'INTERNAL_ERROR');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
  * §10 credentials: the API key compared in constant time, the admin password held only as a
@@ -20,7 +20,8 @@ export interface PasswordHash {
   readonly hash: Buffer;
 }
 
-const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
+// One-shot hash: this runs on every API-key request, and createHash() costs twice as much.
+const digest = (s: string | Buffer) => hash('sha256', s, 'buffer');
 
 /** Constant-time equality of two strings of any lengths. */
 export function safeEqual(a: string, b: string): boolean {
@@ -81,5 +82,5 @@ export function randomToken(): string {
 }
 
 export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+  return hash('sha256', s, 'hex');
 }

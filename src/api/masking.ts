@@ -11,9 +11,9 @@ const MAX_DEPTH = 12;
  * its free text too, so a broker order id repeated in a row's `last_error` or a journal message
  * does not survive beside its masked field.
  *
- * One pass in the common case (nothing sensitive inside, e.g. /tomic/status): this runs for every
- * response and every live event, so it does not walk the tree twice (Redactor.redact plus a search
- * for sensitive values would).
+ * This runs for every response and every live event: one pass in the common case (nothing
+ * sensitive inside, e.g. /tomic/status), copying only what it changes. The result may share
+ * unchanged parts with the input; neither is modified afterwards.
  */
 export function maskPayload<T>(redactor: Redactor, value: T): T {
   const found: string[] = [];
@@ -40,36 +40,63 @@ function sensitive(k: string): boolean {
   return s;
 }
 
+/**
+ * Copy-on-write: a subtree with nothing to mask comes back as the same object, so a clean payload
+ * (the usual case) costs a read of the tree and no allocation.
+ */
 function walk(redactor: Redactor, value: unknown, depth: number, found: string[]): unknown {
   if (typeof value === 'string') return redactor.scrubString(value);
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => walk(redactor, v, depth + 1, found));
   if (value instanceof Error) return redactor.redact(value);
-  const out: Record<string, unknown> = {};
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = walk(redactor, value[i], depth + 1, found);
+      if (v !== value[i]) copy ??= value.slice();
+      if (copy) copy[i] = v;
+    }
+    return copy ?? value;
+  }
   const obj = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
   for (const k in obj) {
     if (!Object.hasOwn(obj, k)) continue;
     const v = obj[k];
+    let next: unknown;
     if (v !== null && v !== undefined && v !== '' && sensitive(k)) {
-      out[k] = maskValue(v);
+      next = maskValue(v);
       if ((typeof v === 'string' || typeof v === 'number') && String(v).length >= MIN_SECRET_CHARS) {
         found.push(String(v));
       }
     } else {
-      out[k] = walk(redactor, v, depth + 1, found);
+      next = walk(redactor, v, depth + 1, found);
     }
+    if (next !== v) copy ??= { ...obj };
+    if (copy) copy[k] = next;
   }
-  return out;
+  return copy ?? obj;
 }
 
-/** Second pass, only when the first found sensitive values: rewrites free text (already a copy). */
+/** Second pass, only when the first found sensitive values: scrubs them from free text (copy-on-write). */
 function rewriteStrings(value: unknown, depth: number, scrub: (s: string) => string): unknown {
   if (typeof value === 'string') return scrub(value);
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => rewriteStrings(v, depth + 1, scrub));
-  const obj = value as Record<string, unknown>;
-  for (const k of Object.keys(obj)) {
-    if (!sensitive(k)) obj[k] = rewriteStrings(obj[k], depth + 1, scrub);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = rewriteStrings(value[i], depth + 1, scrub);
+      if (v !== value[i]) copy ??= value.slice();
+      if (copy) copy[i] = v;
+    }
+    return copy ?? value;
   }
-  return obj;
+  const obj = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k) || sensitive(k)) continue;
+    const v = rewriteStrings(obj[k], depth + 1, scrub);
+    if (v !== obj[k]) copy ??= { ...obj };
+    if (copy) copy[k] = v;
+  }
+  return copy ?? obj;
 }

@@ -1,3 +1,14 @@
+export {
+  AUDIT_CHANNELS,
+  AUDIT_OUTCOMES,
+  type AuditChannel,
+  type AuditFilter,
+  type AuditInput,
+  type AuditLog,
+  type AuditOutcome,
+  type AuditRow,
+  AuditStore,
+} from './audit-store.js';
 export { CommandOutcomeReader } from './command-outcomes.js';
 export { ERROR_CLASSES, type ErrorClass, type RetryPolicy, retryPolicy } from './command-retry.js';
 export {
@@ -17,6 +28,7 @@ export { type Database, dbPath, migrateAll, type OpenOptions, openDatabase } fro
 export {
   type CommandOutcome,
   type DecisionContext,
+  JOURNAL_ENTRY_TYPES,
   type JournalableEvent,
   type JournalEntry,
   type JournalFilter,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertService, type AlertServiceOptions } from '../../../src/alerts/index.js';
+import { AlertService, type AlertServiceOptions, STOP_SEND_GRACE_MS } from '../../../src/alerts/index.js';
 import { flushMicrotasks } from '../../../src/clock/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { alertEvent, type FakeSystem, fakeSystem, fillEvent } from '../api/support/fake-system.js';
@@ -138,6 +138,23 @@ describe('alerts to Telegram (Phase 4)', () => {
     await sys.clock.advanceAsync(1);
     await service.idle();
     expect(tg.messages.map((m) => m.chat_id)).toEqual(CHATS);
+  });
+
+  it('stop() gives queued messages a grace period on the clock, then abandons them', async () => {
+    const { sys, tg, service } = await harness({}, { commands: false });
+    tg.failNext('sendMessage', 429, 5, 30);
+    service.handle(alertEvent(sys.clock, 'CRITICAL', 'last words'));
+    await until(() => tg.calls.filter((c) => c === 'sendMessage').length === 1);
+    let stopped = false;
+    const stopping = service.stop().then(() => {
+      stopped = true;
+    });
+    await sys.clock.advanceAsync(STOP_SEND_GRACE_MS - 1);
+    expect(stopped).toBe(false);
+    await sys.clock.advanceAsync(1);
+    await stopping;
+    expect(tg.messages).toEqual([]);
+    expect(service.stats()).toMatchObject({ sent: 0, sendFailures: 2 });
   });
 
   it('without a bot token alerts go to the log only (and the live channel via the event source)', async () => {

@@ -104,6 +104,31 @@ describe('control routes', () => {
     });
   });
 
+  it('a body that is not JSON is 400, audited for control routes', async () => {
+    const { sys, app } = await make();
+    const r = await app.inject({
+      method: 'POST',
+      url: '/tomic/kill',
+      headers: { ...key, 'content-type': 'application/json' },
+      payload: '{"reason": ',
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ status: 'error', code: 'MALFORMED_MESSAGE' });
+    expect(sys.calls).toEqual([]);
+    expect(sys.audit.list().rows[0]).toMatchObject({
+      action: 'kill',
+      outcome: 'denied',
+      code: 'MALFORMED_MESSAGE',
+    });
+    const big = await app.inject({
+      method: 'POST',
+      url: '/tomic/pause',
+      headers: key,
+      payload: { reason: 'x', pad: 'y'.repeat(70_000) },
+    });
+    expect(big.statusCode).toBe(400);
+  });
+
   it('a runtime bug is 500 INTERNAL_ERROR with no detail leaked, logged and audited as error', async () => {
     const { sys, post } = await make();
     sys.failNext();
