@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import type { ActionResult, ClientResult, ControlClient, JournalQuery, OrderView } from './api/index.js';
+import { formatJournal, formatOrders, formatPositions, formatStatus } from './cli/format.js';
+import { EXIT_NO_KEY, operatorClient, report } from './cli/operator.js';
 import { describeConfig, exampleEnvFile, loadConfig } from './config/index.js';
 import { migrateAll } from './store/index.js';
 
@@ -106,13 +109,170 @@ program
     process.once('SIGTERM', stop);
   });
 
+const io = {
+  out: (t: string) => void process.stdout.write(t),
+  err: (t: string) => void process.stderr.write(t),
+};
+
+/** Runs one control-API call from the CLI and sets the exit code scripts rely on. */
+async function viaApi<T>(
+  call: (c: ControlClient) => Promise<ClientResult<T>>,
+  json: boolean,
+  format: (data: T) => string,
+): Promise<void> {
+  const client = operatorClient(configOrExit());
+  if ('error' in client) {
+    io.err(`tomic: ${client.error}\n`);
+    process.exitCode = EXIT_NO_KEY;
+    return;
+  }
+  process.exitCode = report(await call(client), json, format, io);
+}
+
+const said = (r: ActionResult) => `${r.message}${r.state ? ` (trading ${r.state})` : ''}\n`;
+
 program
   .command('start')
-  .description('start TOMIC (sandbox: with the embedded OpenAlgo-compatible simulator)')
-  .action(async () => {
+  .description(
+    'start TOMIC in the foreground (sandbox: with the embedded simulator); if it is already running, start its agents',
+  )
+  .option('--speed <n>', 'embedded simulator: market seconds per real second', Number)
+  .option('--json', 'machine-readable output (when TOMIC is already running)')
+  .action(async (opts: { speed?: number; json?: boolean }) => {
     const config = configOrExit();
+    const client = operatorClient(config);
+    if (!('error' in client) && (await client.health()).ok) {
+      process.exitCode = report(await client.start(), opts.json ?? false, said, io);
+      return;
+    }
     const { startSystem } = await import('./runtime/main.js');
-    await startSystem(config);
+    await startSystem(config, opts.speed ? { speed: opts.speed } : {});
+  });
+
+program
+  .command('stop')
+  .description('safe shutdown of the agents (finish cycle, flush journal, cancel open orders)')
+  .option('--json', 'machine-readable output')
+  .action((o: { json?: boolean }) => viaApi((c) => c.stop(), o.json ?? false, said));
+
+program
+  .command('pause')
+  .description('no new entries (exits still allowed) until resume')
+  .argument('[reason...]', 'why, for the audit log')
+  .option('--json', 'machine-readable output')
+  .action((reason: string[], o: { json?: boolean }) =>
+    viaApi((c) => c.pause(reason.join(' ') || 'operator pause'), o.json ?? false, said),
+  );
+
+program
+  .command('resume')
+  .description('leave a pause, or the HALTED state after a kill switch')
+  .option('--json', 'machine-readable output')
+  .action((o: { json?: boolean }) => viaApi((c) => c.resume(), o.json ?? false, said));
+
+program
+  .command('kill')
+  .description('kill switch: HALTED, cancel all open orders, fail queued commands; positions stay open')
+  .argument('[reason...]', 'why, for the audit log')
+  .option('--json', 'machine-readable output')
+  .action((reason: string[], o: { json?: boolean }) =>
+    viaApi((c) => c.kill(reason.join(' ') || 'operator kill'), o.json ?? false, said),
+  );
+
+program
+  .command('status')
+  .description('trading state, agents, feed, breakers, freshness')
+  .option('--json', 'machine-readable output')
+  .action((o: { json?: boolean }) => viaApi((c) => c.status(), o.json ?? false, formatStatus));
+
+program
+  .command('positions')
+  .description('the PositionBook')
+  .option('--json', 'machine-readable output')
+  .action((o: { json?: boolean }) => viaApi((c) => c.positions(), o.json ?? false, formatPositions));
+
+program
+  .command('orders')
+  .description('the command table, newest first')
+  .option('--status <status>', 'PENDING, PROCESSING, DONE, FAILED, DEAD_LETTER or AWAITING_APPROVAL')
+  .option('--strategy <id>', 'one strategy id')
+  .option('--limit <n>', 'rows', Number, 50)
+  .option('--json', 'machine-readable output')
+  .action((o: { status?: string; strategy?: string; limit: number; json?: boolean }) =>
+    viaApi(
+      (c) =>
+        c.orders({
+          ...(o.status ? { status: o.status as OrderView['status'] } : {}),
+          ...(o.strategy ? { strategyId: o.strategy } : {}),
+          limit: o.limit,
+        }),
+      o.json ?? false,
+      formatOrders,
+    ),
+  );
+
+program
+  .command('approve')
+  .description('Semi-Auto: approve a command awaiting approval')
+  .argument('<id>', 'command id', Number)
+  .option('--json', 'machine-readable output')
+  .action((id: number, o: { json?: boolean }) => viaApi((c) => c.approve(id), o.json ?? false, said));
+
+program
+  .command('reject')
+  .description('Semi-Auto: reject a command awaiting approval')
+  .argument('<id>', 'command id', Number)
+  .argument('[reason...]', 'why')
+  .option('--json', 'machine-readable output')
+  .action((id: number, reason: string[], o: { json?: boolean }) =>
+    viaApi((c) => c.reject(id, reason.join(' ') || undefined), o.json ?? false, said),
+  );
+
+program
+  .command('journal')
+  .description('the trade journal, newest first')
+  .option('--strategy <id>', 'one strategy id')
+  .option('--type <type>', 'entry type, e.g. FILL, REJECT, DENIED, OUTCOME')
+  .option('--code <code>', 'error code, e.g. STALE_QUOTE')
+  .option('--limit <n>', 'rows', Number, 50)
+  .option('--offset <n>', 'skip rows', Number, 0)
+  .option('--json', 'machine-readable output')
+  .action(
+    (o: { strategy?: string; type?: string; code?: string; limit: number; offset: number; json?: boolean }) =>
+      viaApi(
+        (c) =>
+          c.journal({
+            ...(o.strategy ? { strategyId: o.strategy } : {}),
+            ...(o.type ? { type: o.type as JournalQuery['type'] } : {}),
+            ...(o.code ? { code: o.code } : {}),
+            limit: o.limit,
+            offset: o.offset,
+          }),
+        o.json ?? false,
+        formatJournal,
+      ),
+  );
+
+program
+  .command('metrics')
+  .description('the §13 metrics (--prometheus for the text exposition)')
+  .option('--prometheus', 'Prometheus text format')
+  .option('--json', 'machine-readable output')
+  .action(async (o: { prometheus?: boolean; json?: boolean }) => {
+    if (o.prometheus)
+      return viaApi(
+        (c) => c.metricsText(),
+        false,
+        (t) => t,
+      );
+    return viaApi(
+      (c) => c.metrics(),
+      o.json ?? false,
+      (m) =>
+        `${Object.entries(m)
+          .map(([k, v]) => `${k.padEnd(24)} ${v === null ? '-' : String(v)}`)
+          .join('\n')}\n`,
+    );
   });
 
 await program.parseAsync(process.argv);

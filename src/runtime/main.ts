@@ -1,42 +1,45 @@
-import Fastify from 'fastify';
-import { ExecutionRuntime } from '../agents/execution/execution-runtime.js';
-import { JournalingService } from '../agents/journaling/journaling-service.js';
-import { SystemClock, type TimerHandle } from '../clock/index.js';
+import { AlertService } from '../alerts/index.js';
+import { buildApp, listen } from '../api/index.js';
+import { SystemClock } from '../clock/index.js';
 import { type Config, secretValues } from '../config/index.js';
-import { type ErrorCode, makeEvent, type TomicEvent } from '../contracts/index.js';
+import type { AgentName } from '../contracts/index.js';
 import { createLogger } from '../log/index.js';
-import {
-  CommandOutcomeReader,
-  JournalStore,
-  MetricsStore,
-  migrateAll,
-  openDatabase,
-  SystemStateStore,
-} from '../store/index.js';
-import { runKillSwitch, runSafeShutdown } from './runbooks.js';
+import { migrateAll } from '../store/index.js';
+import { localSecret, SECRET_FILES } from './local-secrets.js';
 import { simApiKey, startConfiguredSimulator } from './sim-host.js';
-import { SupervisorMonitor } from './supervisor-monitor.js';
+import { Supervisor } from './supervisor.js';
 
-const MONITOR_INTERVAL_MS = 1_000;
+/** The agents `npm start` runs, each in its own process, in start order. */
+export const SYSTEM_AGENTS: readonly AgentName[] = ['journaling', 'execution'];
+
+export interface StartOptions {
+  /** Simulated market seconds per real second (embedded simulator only). */
+  readonly speed?: number;
+  readonly agents?: readonly AgentName[];
+}
 
 /**
- * `npm start`: migrations, the embedded OpenAlgo-compatible simulator when no endpoints are set, the
- * Execution runtime, the Journaling sweep and the Supervisor monitor (lease reclaim, split failure,
- * daily loss → kill switch), with a status endpoint and the Safe Shutdown runbook on Ctrl-C.
- * The agents run in this one process for now; they move to their own processes with the bus.
+ * `npm start` / `tomic start`: migrations; the embedded OpenAlgo-compatible simulator when no
+ * endpoints are configured; the supervisor with each agent as its own process; the control API;
+ * alerts; and the Safe Shutdown runbook on Ctrl-C / SIGTERM. Runs until stopped.
  */
-export async function startSystem(config: Config): Promise<void> {
+export async function startSystem(config: Config, opts: StartOptions = {}): Promise<void> {
   const clock = new SystemClock();
-  const log = createLogger({ name: 'tomic', level: config.logLevel, secrets: secretValues(config) });
+  const apiKey = localSecret(config.dataDir, SECRET_FILES.apiKey, config.api.apiKey);
+  const password = localSecret(config.dataDir, SECRET_FILES.adminPassword, config.api.adminPassword);
+  const log = createLogger({
+    name: 'tomic',
+    level: config.logLevel,
+    secrets: [...secretValues(config), apiKey.value, password.value],
+  });
   const applied = migrateAll(config.dataDir);
   log.info({ applied, dataDir: config.dataDir }, 'databases migrated');
 
   let stopSim: (() => Promise<void>) | undefined;
-  let effective = config;
+  let effective: Config = config;
   if (config.embeddedSim) {
-    const sim = await startConfiguredSimulator(config);
+    const sim = await startConfiguredSimulator(config, opts.speed ? { speed: opts.speed } : {});
     stopSim = () => sim.stop();
-    const key = simApiKey(config).key;
     effective = Object.freeze({
       ...config,
       endpoints: Object.freeze({
@@ -44,7 +47,7 @@ export async function startSystem(config: Config): Promise<void> {
         feedPrimaryWs: sim.wsPrimaryUrl,
         feedFallbackWs: sim.wsFallbackUrl,
         executionRest: sim.restUrl,
-        executionApiKey: key,
+        executionApiKey: simApiKey(config).key,
         analyticsRest: sim.restUrl,
       }),
     });
@@ -54,158 +57,60 @@ export async function startSystem(config: Config): Promise<void> {
     );
   }
 
-  const listeners = new Set<(e: TomicEvent) => void>();
-  const publish = (e: TomicEvent) => {
-    if (e.event_type === 'ALERT') log.warn({ alert: e.payload }, `[${e.payload.level}] ${e.payload.message}`);
-    for (const l of listeners) l(e);
-  };
+  const agents = opts.agents ?? SYSTEM_AGENTS;
+  const supervisor = await Supervisor.start({ config: effective, clock, logger: log, agents });
+  supervisor.redactor.addSecret(apiKey.value);
+  supervisor.redactor.addSecret(password.value);
 
-  const commandsDb = openDatabase(config.dataDir, 'commands');
-  const state = new SystemStateStore(commandsDb);
-  const journal = new JournalStore(openDatabase(config.dataDir, 'journal'), {
-    mode: config.mode === 'live' ? 'live' : 'paper',
-  });
-  const metrics = new MetricsStore(openDatabase(config.dataDir, 'metrics'));
-  const journaling = new JournalingService(new CommandOutcomeReader(commandsDb), journal, log);
-  listeners.add((e) => journaling.onEvent(e));
-
-  let killSwitch: (reason: string, code: ErrorCode) => Promise<void> = async () => undefined;
-  const execution = new ExecutionRuntime({
-    config: effective,
+  const alerts = new AlertService({
     clock,
-    logger: log.child({ agent: 'execution' }),
-    publish,
-    requestKillSwitch: (reason, code) => void killSwitch(reason, code),
+    logger: log.child({ agent: 'alerts' }),
+    audit: supervisor.audit,
+    redactor: supervisor.redactor,
+    telegram: config.telegram,
+    commands: { control: supervisor.deps.control, status: () => supervisor.status() },
   });
-  killSwitch = async (reason, code) => {
-    await runKillSwitch(
-      {
-        state,
-        cancelAllOrders: async () => {
-          const r = await execution.client.cancelAllOrders({ strategy: 'TOMIC_KILL_SWITCH' });
-          return r.ok
-            ? { ok: true, detail: r.data.message ?? `${r.data.canceled.length} cancelled` }
-            : { ok: false, detail: r.error.message };
-        },
-        failQueuedCommands: (why) => execution.commands.failAllQueued(why),
-        stopSignalAgents: async () => [],
-        alertCritical: (c, message, details) =>
-          publish(
-            makeEvent(
-              clock,
-              'ALERT',
-              { source_agent: 'supervisor' },
-              { level: 'CRITICAL', code: c, message, details },
-            ),
-          ),
-        audit: (action, outcome, detail) =>
-          log.warn({ audit: { action, outcome, detail } }, `audit: ${action} ${outcome}`),
-      },
-      reason,
-      'supervisor',
-      code,
-    );
-  };
+  supervisor.deps.events.subscribe((e) => {
+    if (e.event_type === 'ALERT') alerts.handle(e);
+  });
+  await alerts.start();
 
-  const monitor = new SupervisorMonitor(
-    {
-      clock,
-      logger: log.child({ agent: 'supervisor' }),
-      state,
-      breakers: execution.breakers,
-      reclaimExpired: () => execution.commands.reclaimExpired(),
-      checkpoint: () => execution.commands.checkpoint(),
-      health: () => {
-        const h = execution.feed.health();
-        return {
-          primaryFeedUp: h.primaryUp,
-          fallbackFeedUp: h.fallbackUp,
-          executionUp: true,
-          consecutiveExecutionTimeouts: 0,
-          feedDownSinceMs: null,
-        };
-      },
-      account: () => execution.account(),
-      killSwitch,
-      onReclaimed: (n) => metrics.increment('lease_reclaims_total', n, clock.wallMs()),
-    },
-    {
-      consecutiveTimeoutsKill: config.execution.consecutiveTimeoutsKill,
-      feedSwitchCooldownMs: config.freshness.feedSwitchCooldownMs,
-    },
+  const app = await buildApp(supervisor.deps, { apiKey: apiKey.value, adminPassword: password.value });
+  const api = await listen(app, config.api);
+
+  const where = (s: { file: string | null }, env: string) => (s.file ? `in ${s.file}` : `from ${env}`);
+  process.stdout.write(
+    [
+      '',
+      `TOMIC ${config.mode === 'sandbox' ? 'SANDBOX' : 'LIVE'} — ${config.execution.orderMode} — agents: ${agents.join(', ')} (one process each)`,
+      `  broker      ${effective.endpoints.executionRest}${config.embeddedSim ? ' (embedded OpenAlgo-compatible simulator)' : ''}`,
+      `  control API ${api.url}/tomic/status`,
+      `  API key     ${where(apiKey, 'TOMIC_API_KEY')}; login ${config.api.adminUser} / password ${where(password, 'TOMIC_ADMIN_PASSWORD')}`,
+      `  alerts      ${alerts.telegramEnabled ? 'Telegram + log' : 'log only (TOMIC_TELEGRAM_BOT_TOKEN unset)'}`,
+      '  CLI         npx tomic status | positions | journal | pause | resume | kill | stop',
+      '  Ctrl-C for a safe shutdown.',
+      '',
+    ].join('\n'),
   );
-
-  const ac = new AbortController();
-  const running = execution
-    .run(ac.signal)
-    .catch((err: unknown) => log.error({ err }, 'execution loop ended with an error'));
-  let monitorTimer: TimerHandle | undefined;
-  // The feeds need a moment to connect before their health means anything.
-  const startedAt = clock.monotonicMs();
-  const loop = async () => {
-    try {
-      journaling.sweep();
-      if (clock.monotonicMs() - startedAt > config.freshness.feedSwitchCooldownMs) await monitor.tick();
-    } catch (err) {
-      log.error({ err }, 'supervisor tick failed');
-    }
-    monitorTimer = clock.setTimeout(() => void loop(), MONITOR_INTERVAL_MS);
-  };
-  void loop();
-
-  const app = Fastify();
-  app.get('/tomic/health', async () => ({ status: 'ok' }));
-  app.get('/tomic/status', async () => ({
-    status: 'ok',
-    mode: config.mode,
-    orderMode: config.execution.orderMode,
-    embeddedSim: config.embeddedSim,
-    tradingState: state.read(),
-    feed: execution.feed.health(),
-    commands: execution.commands.counts(),
-    positions: execution.book.readSnapshot(),
-    account: execution.account() ?? null,
-  }));
-  const url = await app.listen({ host: config.api.host, port: config.api.port });
-  log.info(
-    { url },
-    `TOMIC running in ${config.mode} mode — status: ${url}/tomic/status — Ctrl-C for a safe shutdown`,
-  );
+  log.info({ url: api.url, agents }, 'TOMIC running');
 
   let stopping = false;
-  const stop = async () => {
+  const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    if (monitorTimer) clock.clearTimeout(monitorTimer);
-    const report = await runSafeShutdown(
-      {
-        stopAgents: async () => {
-          ac.abort();
-          await running;
-          return { stopped: ['execution', 'journaling'], killed: [] };
-        },
-        persistPositionBook: async () => undefined, // written on every change (§8)
-        flushJournal: async () => void journaling.sweep(),
-        closeFeeds: async () => execution.feed.stop(),
-        cancelAllOrders: async () => {
-          const r = await execution.client.cancelAllOrders({ strategy: 'TOMIC_SAFE_SHUTDOWN' });
-          return r.ok
-            ? { ok: true, detail: r.data.message ?? 'cancelled' }
-            : { ok: false, detail: r.error.message };
-        },
-        audit: (action, outcome, detail) =>
-          log.info({ audit: { action, outcome, detail } }, `audit: ${action} ${outcome}`),
-      },
-      clock,
-      'operator signal',
-      config.agents.shutdownCycleTimeoutMs,
-    );
-    log.info({ steps: report.steps }, 'safe shutdown complete');
-    await execution.close();
-    await app.close();
-    await stopSim?.();
-    process.exit(0);
+    try {
+      const report = await supervisor.shutdown(why);
+      log.info({ steps: report.steps }, 'safe shutdown complete');
+      await alerts.stop();
+      await app.close();
+      await supervisor.close();
+      await stopSim?.();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
+    }
+    process.exit();
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop('operator signal (SIGINT)'));
+  process.once('SIGTERM', () => void stop('operator signal (SIGTERM)'));
 }

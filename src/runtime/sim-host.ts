@@ -1,22 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { type RunningSimulator, startSimulator } from '../sim/index.js';
+import { localSecret, SECRET_FILES } from './local-secrets.js';
 
-/**
- * The simulator's API key: from config, else generated once and kept in the data folder (0600) so a
- * plain HTTP client can use it. It is never printed.
- */
+/** The simulator's API key: from config, else generated once into the data folder (0600). */
 export function simApiKey(config: Config): { key: string; file: string | null } {
-  if (config.sim.apiKey) return { key: config.sim.apiKey, file: null };
-  const file = join(config.dataDir, 'sim-api-key');
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), file };
-  mkdirSync(config.dataDir, { recursive: true });
-  const key = randomBytes(24).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { key, file };
+  const s = localSecret(config.dataDir, SECRET_FILES.simApiKey, config.sim.apiKey);
+  return { key: s.value, file: s.file };
 }
 
 /** Starts the OpenAlgo-compatible simulator with the settings of `config.sim`. */
