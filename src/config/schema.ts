@@ -1,5 +1,5 @@
 import { STRATEGY_TYPES } from './legging.js';
-import { int, list, num, oneOf, str, url } from './params.js';
+import { bool, int, list, num, oneOf, str, url } from './params.js';
 
 /**
  * Every TOMIC setting: environment variable, the plan's default, the plan section, and bounds.
@@ -811,6 +811,39 @@ export const CONFIG_TREE = {
       'Simulator fallback feed port (0 = any free port)',
     ),
     host: str('TOMIC_SIM_HOST', '127.0.0.1', 'sim', 'Simulator bind address'),
+    microstructure: bool(
+      'TOMIC_SIM_MICROSTRUCTURE',
+      true,
+      'Replay',
+      'true: the plan\'s replay microstructure (latency, rejects, partial fills, slippage); false: OpenAlgo sandbox fills',
+    ),
+    basketOrders: bool(
+      'TOMIC_SIM_BASKET_ORDERS',
+      true,
+      'Broker Compatibility Matrix',
+      'Whether the simulator offers basketorder (false answers like a broker without it)',
+    ),
+    tickIntervalMs: int(
+      'TOMIC_SIM_TICK_INTERVAL_MS',
+      1_000,
+      { min: 10, max: 60_000 },
+      'sim',
+      'Market time between two ticks of an instrument',
+    ),
+    replayStart: str(
+      'TOMIC_SIM_REPLAY_START',
+      undefined,
+      'sim',
+      'Replay: first session YYYY-MM-DD (default: the first day of the NIFTY 1-minute file)',
+      { pattern: /^\d{4}-\d{2}-\d{2}$/, patternText: 'a date YYYY-MM-DD' },
+    ),
+    wsAuthGraceMs: int(
+      'TOMIC_SIM_WS_AUTH_GRACE_MS',
+      15_000,
+      { min: 100, max: 120_000 },
+      'sim',
+      'Feed: unauthenticated connections are closed (4401) after this long (OpenAlgo WS_AUTH_GRACE_SECONDS)',
+    ),
     apiKey: str(
       'TOMIC_SIM_API_KEY',
       undefined,

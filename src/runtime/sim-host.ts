@@ -25,7 +25,11 @@ export async function startConfiguredSimulator(
     wsFallbackPort: config.sim.wsFallbackPort,
     startingCapital: config.sim.startingCapital,
     spreadLeverage: config.sim.spreadLeverage,
-    microstructure: true,
+    microstructure: config.sim.microstructure,
     microstructureParams: config.replay,
+    basketSupported: config.sim.basketOrders,
+    tickIntervalMs: config.sim.tickIntervalMs,
+    wsAuthGraceMs: config.sim.wsAuthGraceMs,
+    ...(config.sim.replayStart ? { replayStart: config.sim.replayStart } : {}),
   });
 }
