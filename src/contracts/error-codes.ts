@@ -153,6 +153,7 @@ export const ERROR_CODES = spec({
   MALFORMED_MESSAGE: { message: 'Message failed schema validation; dropped', http: 400, section: '§3' },
   ROUTE_NOT_FOUND: { message: 'No such route', http: 404, section: '§10' },
   INTERNAL_ERROR: { message: 'Internal error; see the log', http: 500, section: '§10' },
+  REGIME_CHANGE: { message: 'Market regime changed', http: 200, section: 'Phase 2', alert: 'REGIME' },
   // APPEND NEW CODES ABOVE THIS LINE (one entry, one edit)
 });
 
