@@ -74,6 +74,7 @@ async function stop(code: number): Promise<void> {
   if (healthTimer) clearInterval(healthTimer);
   try {
     await hosted?.agent.stop();
+    await hosted?.dispose?.();
     await closeBus?.();
   } finally {
     send({ type: 'stopped' });

@@ -13,6 +13,8 @@ export interface HostServices {
 export interface HostedAgent {
   readonly agent: Agent;
   health(): Record<string, unknown>;
+  /** Releases what the factory opened besides the agent (feeds, clients, databases). */
+  dispose?(): Promise<void>;
 }
 
 type Factory = (ctx: AgentContext, s: HostServices) => HostedAgent;

@@ -10,6 +10,16 @@ import {
 } from '../safety/index.js';
 import type { SystemStateStore } from '../store/system-state.js';
 
+/** The Execution agent's own view of the execution broker (ExecutionRuntime.health()). */
+export interface ExecutionHealthReport {
+  /** Broker calls in a row that timed out or went unanswered; reset by any answered call. */
+  readonly consecutiveBrokerTimeouts: number;
+  /** Monotonic ms of the agent's last successful broker call; null before the first. */
+  readonly lastBrokerSuccessMonoMs: number | null;
+  /** The claim loop is running. */
+  readonly running: boolean;
+}
+
 export interface MonitorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
@@ -20,6 +30,12 @@ export interface MonitorDeps {
   /** WAL checkpoint, kept off the order path: the Supervisor runs it after each lease scan. */
   checkpoint(): void;
   health(): BrokerHealth;
+  /**
+   * The Execution agent's broker health, when the Supervisor has it (in-process, or the host's last
+   * report); undefined while unknown (e.g. the agent is restarting). Merged into `health()` on the safe
+   * side: the larger timeout streak counts, and a streak marks the execution broker down.
+   */
+  execution?(): ExecutionHealthReport | undefined;
   /** Account view from the last funds read; undefined until one succeeded. */
   account(): AccountState | undefined;
   killSwitch(reason: string, code: ErrorCode): Promise<void>;
@@ -30,6 +46,8 @@ export interface MonitorDeps {
 export interface MonitorTick {
   readonly reclaimed: ReadonlyArray<{ id: number; status: 'PENDING' | 'DEAD_LETTER' }>;
   readonly split: SplitFailureAction;
+  /** The broker health the split-failure table judged (after merging the Execution agent's report). */
+  readonly health: BrokerHealth;
   readonly killed: string | null;
 }
 
@@ -54,7 +72,8 @@ export class SupervisorMonitor {
       this.d.logger.warn({ reclaimed }, 'expired leases reclaimed');
     }
     const now = this.d.clock.monotonicMs();
-    const split = splitFailureAction(this.d.health(), now, this.params);
+    const health = this.#health();
+    const split = splitFailureAction(health, now, this.params);
     let killed: string | null = null;
     if (split.killSwitch) killed = await this.#kill(split.reason, split.code ?? 'KILL_SWITCH');
     const account = this.d.account();
@@ -65,7 +84,22 @@ export class SupervisorMonitor {
       else if (!loss.ok)
         this.d.logger.error({ denial: loss.message }, 'account view refused by the daily-loss check');
     }
-    return { reclaimed, split, killed };
+    return { reclaimed, split, health, killed };
+  }
+
+  #health(): BrokerHealth {
+    const base = this.d.health();
+    const ex = this.d.execution?.();
+    if (!ex) return base;
+    // NaN from a garbled report must not read as "no timeouts": splitFailureAction halts on it.
+    const streak = Number.isFinite(ex.consecutiveBrokerTimeouts) ? ex.consecutiveBrokerTimeouts : Number.NaN;
+    return {
+      ...base,
+      executionUp: base.executionUp && streak === 0,
+      consecutiveExecutionTimeouts: Number.isNaN(streak)
+        ? streak
+        : Math.max(base.consecutiveExecutionTimeouts, streak),
+    };
   }
 
   async #kill(reason: string, code: ErrorCode): Promise<string | null> {

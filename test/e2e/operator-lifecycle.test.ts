@@ -54,6 +54,8 @@ describe('tomic start + the tomic CLI against the running system', () => {
   let out = '';
   let exited: Promise<number | null>;
   const clock = new SystemClock();
+  /** The simulator's order ids for our orders: must never appear in a log line unmasked. */
+  const brokerIds: string[] = [];
 
   /** Runs `tomic <args>`; resolves with the exit code and output, never throws on a non-zero exit. */
   async function tomic(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -174,6 +176,9 @@ describe('tomic start + the tomic CLI against the running system', () => {
       const local = mine.positions.map((p) => `${p.symbol}:${p.quantity}`).sort();
       return JSON.stringify(local) === JSON.stringify(broker) ? local : undefined;
     });
+    const ob = await client.orderBook();
+    if (ob.ok) brokerIds.push(...ob.data.orders.map((o) => o.orderId));
+    expect(brokerIds.length).toBeGreaterThan(0);
     const done = orders.filter((o) => o.status === 'DONE').length;
     if (done === 2) expect(book).toHaveLength(2);
     await client.close();
@@ -274,6 +279,9 @@ describe('tomic start + the tomic CLI against the running system', () => {
       haystacks.push([`events/${f}`, readFileSync(join(dir, 'events', f), 'utf8')]);
     }
     expect(out.length).toBeGreaterThan(1_000);
+    // §10 "payload logging sanitizes api_key, broker_order_id": no broker order id in any log line.
+    const leaked = brokerIds.filter((id) => out.split('\n').some((l) => l.startsWith('{') && l.includes(id)));
+    expect(leaked).toEqual([]);
     for (const s of secrets) {
       const hits = haystacks.filter(([, text]) => text.includes(s)).map(([where]) => where);
       expect(hits).toEqual([]);
