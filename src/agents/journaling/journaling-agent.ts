@@ -22,7 +22,12 @@ export class JournalingAgent extends Agent {
     const journalDb = openDatabase(config.dataDir, 'journal');
     this.#dbs = [commandsDb, journalDb];
     const journal = new JournalStore(journalDb, { mode: config.mode === 'live' ? 'live' : 'paper' });
-    this.service = new JournalingService(new CommandOutcomeReader(commandsDb), journal, ctx.logger);
+    // The parameters in force when the order was decided (the order itself carries its sizing
+    // trace and regime version).
+    const parameters = { sizing: config.sizing, strategy: config.strategy, breakers: config.breakers };
+    this.service = new JournalingService(new CommandOutcomeReader(commandsDb), journal, ctx.logger, () => ({
+      parameters,
+    }));
   }
 
   protected override onEvent(event: TomicEvent): void {
