@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Publisher, Subscriber, XPublisher, XSubscriber, Proxy as ZmqProxy } from 'zeromq';
@@ -24,8 +25,8 @@ const DEFAULT_READY_TIMEOUT_MS = 10_000;
 const DEFAULT_PROBE_INTERVAL_MS = 20;
 /** Back-off after an unexpected receive error, so a broken socket cannot spin the event loop. */
 const RECEIVE_ERROR_BACKOFF_MS = 100;
-/** How long BusProxy.start listens for a proxy already serving its socket files before taking them. */
-const LIVE_PROXY_PROBE_MS = 1_000;
+/** How long BusProxy.start waits on a Unix socket that neither accepts nor refuses (then: in use). */
+const SOCKET_CHECK_TIMEOUT_MS = 5_000;
 /** Malformed frames logged one by one before logging thins out to every MALFORMED_LOG_EVERY-th. */
 const MALFORMED_LOG_FIRST = 100;
 const MALFORMED_LOG_EVERY = 1_000;
@@ -39,23 +40,31 @@ function ensureIpcDir(endpoint: string): void {
 }
 
 /**
- * True when a proxy answers on these endpoints. libzmq unlinks an ipc socket file before binding it,
- * so a second supervisor on the same data folder would silently steal the bus from the first; a
- * socket file left by a crash, on the other hand, must simply be replaced. Only asked when the
- * file exists, so a clean start costs nothing.
+ * True when something listens on one of these ipc:// endpoints. libzmq unlinks an ipc socket file
+ * before binding it, so a second supervisor on the same data folder would silently steal the bus
+ * from the first, while a socket file left by a crash must simply be replaced. A plain connect tells
+ * them apart without timing: a live socket accepts, a stale one refuses at once.
  */
-async function liveProxyAt(xsub: string, xpub: string): Promise<boolean> {
-  const paths = [ipcPath(xsub), ipcPath(xpub)].filter((p): p is string => p !== null);
-  if (!paths.some((p) => existsSync(p))) return false;
-  const probe = await ZmqBus.connect({ xsubEndpoint: xsub, xpubEndpoint: xpub, lingerMs: 0 });
-  try {
-    await probe.ready({ timeoutMs: LIVE_PROXY_PROBE_MS });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.close();
+async function ipcInUse(endpoints: readonly string[]): Promise<boolean> {
+  for (const endpoint of endpoints) {
+    const path = ipcPath(endpoint);
+    if (path && existsSync(path) && (await socketAccepts(path))) return true;
   }
+  return false;
+}
+
+function socketAccepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path });
+    const done = (accepts: boolean) => {
+      socket.destroy();
+      resolve(accepts);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false)); // ECONNREFUSED (stale), ENOTSOCK (not a socket) …
+    // Neither accepting nor refusing: something holds it; taking it over would be the worse mistake.
+    socket.setTimeout(SOCKET_CHECK_TIMEOUT_MS, () => done(true));
+  });
 }
 
 export interface BusProxyOptions {
@@ -92,7 +101,7 @@ export class BusProxy {
    * is already serving these ipc:// endpoints.
    */
   static async start(opts: BusProxyOptions): Promise<BusProxy> {
-    if (await liveProxyAt(opts.xsub, opts.xpub)) {
+    if (await ipcInUse([opts.xsub, opts.xpub])) {
       throw new Error(`a bus proxy is already serving ${opts.xsub} / ${opts.xpub}`);
     }
     const hwm = opts.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;

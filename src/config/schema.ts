@@ -572,7 +572,7 @@ export const CONFIG_TREE = {
     ),
     congestionBandPct: num(
       'TOMIC_CONGESTION_BAND_PCT',
-      0.5,
+      0.1,
       { above: 0, max: 10 },
       'Phase 2',
       'Price inside the cloud or within this % of it counts as congestion',

@@ -46,6 +46,8 @@ async function init(agentName: AgentName, config: Config): Promise<void> {
       requestKillSwitch: (reason, code) => send({ type: 'kill', reason, code }),
     },
   );
+  // The publisher and subscriber reach the proxy before the agent's first event (its heartbeat).
+  await bus.ready();
   await hosted.agent.start();
   send({ type: 'ready', pid: process.pid });
   const report = () => {

@@ -194,6 +194,8 @@ export class Supervisor {
     s.#bus = bus;
     s.#recorder = new EventRecorder({ bus, dataDir: o.config.dataDir, logger: o.logger });
     bus.subscribe('*', (e) => s.#onEvent(e));
+    // ZeroMQ's slow joiner: nothing published before the subscription reaches the proxy arrives.
+    await bus.ready();
     await s.#startAgents();
     s.#scheduleMonitor();
     return s;
