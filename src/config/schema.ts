@@ -832,9 +832,9 @@ export const CONFIG_TREE = {
     ),
     replayStart: str(
       'TOMIC_SIM_REPLAY_START',
-      undefined,
+      '2025-09-08',
       'sim',
-      'Replay: first session YYYY-MM-DD (default: the first day of the NIFTY 1-minute file)',
+      'Replay: first session YYYY-MM-DD; the default, the third session of the NIFTY 1-minute file, leaves two sessions of history for the Regime agent\'s 78-bar warm-up',
       { pattern: /^\d{4}-\d{2}-\d{2}$/, patternText: 'a date YYYY-MM-DD' },
     ),
     wsAuthGraceMs: int(

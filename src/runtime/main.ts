@@ -10,7 +10,7 @@ import { simApiKey, startConfiguredSimulator } from './sim-host.js';
 import { Supervisor } from './supervisor.js';
 
 /** The agents `npm start` runs, each in its own process, in start order. */
-export const SYSTEM_AGENTS: readonly AgentName[] = ['journaling', 'execution'];
+export const SYSTEM_AGENTS: readonly AgentName[] = ['journaling', 'execution', 'regime', 'risk'];
 
 export interface StartOptions {
   /** Simulated market seconds per real second (embedded simulator only). */

@@ -30,6 +30,6 @@ export async function startConfiguredSimulator(
     basketSupported: config.sim.basketOrders,
     tickIntervalMs: config.sim.tickIntervalMs,
     wsAuthGraceMs: config.sim.wsAuthGraceMs,
-    ...(config.sim.replayStart ? { replayStart: config.sim.replayStart } : {}),
+    replayStart: config.sim.replayStart,
   });
 }
