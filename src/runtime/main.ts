@@ -6,7 +6,7 @@ import type { AgentName } from '../contracts/index.js';
 import { createLogger } from '../log/index.js';
 import { migrateAll } from '../store/index.js';
 import { localSecret, SECRET_FILES } from './local-secrets.js';
-import { simApiKey, startConfiguredSimulator } from './sim-host.js';
+import { startConfiguredSimulator, withSimulator } from './sim-host.js';
 import { Supervisor } from './supervisor.js';
 
 /** The agents `npm start` runs, each in its own process, in start order. */
@@ -40,17 +40,7 @@ export async function startSystem(config: Config, opts: StartOptions = {}): Prom
   if (config.embeddedSim) {
     const sim = await startConfiguredSimulator(config, opts.speed ? { speed: opts.speed } : {});
     stopSim = () => sim.stop();
-    effective = Object.freeze({
-      ...config,
-      endpoints: Object.freeze({
-        ...config.endpoints,
-        feedPrimaryWs: sim.wsPrimaryUrl,
-        feedFallbackWs: sim.wsFallbackUrl,
-        executionRest: sim.restUrl,
-        executionApiKey: simApiKey(config).key,
-        analyticsRest: sim.restUrl,
-      }),
-    });
+    effective = withSimulator(config, sim);
     log.info(
       { rest: sim.restUrl, feeds: [sim.wsPrimaryUrl, sim.wsFallbackUrl] },
       'embedded simulator started',

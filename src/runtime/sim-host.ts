@@ -33,3 +33,18 @@ export async function startConfiguredSimulator(
     replayStart: config.sim.replayStart,
   });
 }
+
+/** The config with every endpoint pointed at a running simulator (what the agents then use). */
+export function withSimulator(config: Config, sim: RunningSimulator): Config {
+  return Object.freeze({
+    ...config,
+    endpoints: Object.freeze({
+      ...config.endpoints,
+      feedPrimaryWs: sim.wsPrimaryUrl,
+      feedFallbackWs: sim.wsFallbackUrl,
+      executionRest: sim.restUrl,
+      executionApiKey: sim.apiKey,
+      analyticsRest: sim.restUrl,
+    }),
+  });
+}
