@@ -41,6 +41,12 @@ export interface OpenAlgoPortsOptions {
   /** Strikes each side of ATM requested from optionchain (default 20). */
   readonly strikeCount?: number;
   readonly venues?: Readonly<Record<string, Venue>>;
+  /**
+   * Market "now" (epoch ms) for the history window, the bar still forming and the nearest expiry.
+   * Live it is wall time; the sandbox simulator may replay another date (see agents/market-time.ts).
+   * Default: the clock's wall time.
+   */
+  readonly marketNow?: () => number;
 }
 
 /** One NSE cash session (09:15–15:30 IST). */
@@ -109,6 +115,7 @@ export function toChainSnapshot(
 
 export function openAlgoRegimePorts(opts: OpenAlgoPortsOptions): RegimePorts {
   const { client, feed, clock } = opts;
+  const marketNow = opts.marketNow ?? (() => clock.wallMs());
   const venues = opts.venues ?? DEFAULT_VENUES;
   const venue = (symbol: string): Venue => venues[symbol] ?? { index: 'NSE_INDEX', fno: 'NFO' };
 
@@ -118,7 +125,7 @@ export function openAlgoRegimePorts(opts: OpenAlgoPortsOptions): RegimePorts {
       // An interval OpenAlgo does not serve is built from 1-minute bars.
       const fetchMs = direct !== undefined ? intervalMs : 60_000;
       const name = direct ?? '1m';
-      const now = clock.wallMs();
+      const now = marketNow();
       const sessions = Math.ceil((count * intervalMs) / SESSION_MS);
       const days = Math.ceil((sessions * 7) / 5) + HOLIDAY_SLACK_DAYS;
       const r = await client.history(
@@ -163,7 +170,7 @@ export function openAlgoRegimePorts(opts: OpenAlgoPortsOptions): RegimePorts {
         call,
       );
       if (!ex.ok) throw new Error(`expiry ${underlying}: ${ex.error.message}`);
-      const today = istDate(clock.wallMs());
+      const today = istDate(marketNow());
       const nearest = ex.data
         .map((e) => toExpiryInput(e))
         .filter((e): e is string => e !== undefined)
