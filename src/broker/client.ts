@@ -11,6 +11,7 @@ import {
   EmptyRequest,
   type ExpiryInput,
   ExpiryRequest,
+  fastPlaceOrderBody,
   type HistoryInput,
   HistoryRequest,
   type MarginInput,
@@ -48,6 +49,7 @@ import {
   ExpiryResponse,
   type Funds,
   FundsResponse,
+  fastOrderAck,
   HistoryResponse,
   MarginResponse,
   type MarginResult,
@@ -123,6 +125,18 @@ export interface ClientStats {
 type Schema<O> = z.ZodType<O, unknown>;
 
 /**
+ * Hand-written readers for the hot path's plain shapes. Each returns exactly what its schema would, or
+ * undefined to hand the value to the schema (which also produces every validation error).
+ */
+interface FastPath<O> {
+  readonly request?: (input: unknown) => object | undefined;
+  readonly response?: (json: unknown) => O | undefined;
+}
+
+const ORDER_FAST: FastPath<OrderAck> = { request: fastPlaceOrderBody, response: fastOrderAck };
+const ACK_FAST: FastPath<OrderAck> = { response: fastOrderAck };
+
+/**
  * Typed OpenAlgo REST client (REST.md). Every call returns a value — `{ok:true, data}` or
  * `{ok:false, error}` classified by `classify.ts` — and never throws for an expected failure. Requests
  * are validated and stripped to OpenAlgo's schema fields before sending; responses are parsed and
@@ -171,7 +185,7 @@ export class OpenAlgoClient {
   // ------------------------------------------------------------ orders (state-changing)
 
   placeOrder(input: PlaceOrderInput, opts?: CallOptions): Promise<BrokerResult<OrderAck>> {
-    return this.#request('placeorder', PlaceOrderRequest, input, OrderAckResponse, true, opts);
+    return this.#request('placeorder', PlaceOrderRequest, input, OrderAckResponse, true, opts, ORDER_FAST);
   }
 
   placeSmartOrder(input: PlaceSmartOrderInput, opts?: CallOptions): Promise<BrokerResult<SmartOrderAck>> {
@@ -186,11 +200,11 @@ export class OpenAlgoClient {
   }
 
   modifyOrder(input: ModifyOrderInput, opts?: CallOptions): Promise<BrokerResult<OrderAck>> {
-    return this.#request('modifyorder', ModifyOrderRequest, input, OrderAckResponse, true, opts);
+    return this.#request('modifyorder', ModifyOrderRequest, input, OrderAckResponse, true, opts, ACK_FAST);
   }
 
   cancelOrder(input: OrderRefInput, opts?: CallOptions): Promise<BrokerResult<OrderAck>> {
-    return this.#request('cancelorder', OrderRefRequest, input, OrderAckResponse, true, opts);
+    return this.#request('cancelorder', OrderRefRequest, input, OrderAckResponse, true, opts, ACK_FAST);
   }
 
   cancelAllOrders(input: StrategyOnlyInput, opts?: CallOptions): Promise<BrokerResult<CancelAllResult>> {
@@ -289,38 +303,48 @@ export class OpenAlgoClient {
     responseSchema: Schema<O>,
     mutating: boolean,
     opts: CallOptions | undefined,
+    fast?: FastPath<O>,
   ): Promise<BrokerResult<O>> {
     this.#calls++;
-    const req = requestSchema.safeParse(input);
-    if (!req.success) {
-      const fieldErrors: Record<string, string[]> = {};
-      for (const i of req.error.issues) {
-        const k = i.path.join('.') || '_schema';
-        fieldErrors[k] = [...(fieldErrors[k] ?? []), i.message];
+    let reqData = fast?.request?.(input);
+    if (reqData === undefined) {
+      const req = requestSchema.safeParse(input);
+      if (!req.success) {
+        const fieldErrors: Record<string, string[]> = {};
+        for (const i of req.error.issues) {
+          const k = i.path.join('.') || '_schema';
+          fieldErrors[k] = [...(fieldErrors[k] ?? []), i.message];
+        }
+        return this.#fail(route, 0, 0, this.#classify({ kind: 'invalid', fieldErrors }, mutating));
       }
-      return this.#fail(route, 0, 0, this.#classify({ kind: 'invalid', fieldErrors }, mutating));
+      reqData = req.data as object;
     }
-    const body = JSON.stringify({ apikey: this.#apiKey, ...(req.data as object) });
+    const body = JSON.stringify({ apikey: this.#apiKey, ...reqData });
 
-    const queueStart = this.#clock.monotonicMs();
-    const waited = await this.#limiter.take(route, {
-      maxWaitMs: this.#maxQueueMs,
-      ...(opts?.signal ? { signal: opts.signal } : {}),
-    });
-    const queuedMs = this.#clock.monotonicMs() - queueStart;
-    if (waited === undefined) {
-      const outcome: RawOutcome = opts?.signal?.aborted
-        ? {
-            kind: 'transport',
-            reason: 'aborted',
-            sent: false,
-            message: 'aborted while queued for a rate-limit token',
-          }
-        : { kind: 'throttled', route, waitedMs: queuedMs };
-      return this.#fail(route, 0, queuedMs, this.#classify(outcome, mutating));
+    // Unthrottled calls (the usual case) take their token synchronously; only a call that must wait
+    // (or whose signal already fired) goes through the queue.
+    let queuedMs = 0;
+    let start = this.#clock.monotonicMs();
+    if (opts?.signal?.aborted || !this.#limiter.tryTake(route)) {
+      const waited = await this.#limiter.take(route, {
+        maxWaitMs: this.#maxQueueMs,
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      });
+      queuedMs = this.#clock.monotonicMs() - start;
+      if (waited === undefined) {
+        const outcome: RawOutcome = opts?.signal?.aborted
+          ? {
+              kind: 'transport',
+              reason: 'aborted',
+              sent: false,
+              message: 'aborted while queued for a rate-limit token',
+            }
+          : { kind: 'throttled', route, waitedMs: queuedMs };
+        return this.#fail(route, 0, queuedMs, this.#classify(outcome, mutating));
+      }
+      start += queuedMs;
     }
 
-    const start = this.#clock.monotonicMs();
     const out = await this.#transport.post(route, body, {
       timeoutMs: opts?.timeoutMs ?? this.#timeoutMs,
       ...(opts?.signal ? { signal: opts.signal } : {}),
@@ -347,7 +371,9 @@ export class OpenAlgoClient {
         this.#classify({ kind: 'unreadable', status: out.status, detail: 'body is not JSON' }, mutating),
       );
     }
-    const parsed = responseSchema.safeParse(json);
+    const quick = fast?.response?.(json);
+    const parsed =
+      quick !== undefined ? { success: true as const, data: quick } : responseSchema.safeParse(json);
     if (!parsed.success) {
       const detail = parsed.error.issues
         .slice(0, 5)

@@ -79,6 +79,11 @@ export class RateLimiter {
     return b;
   }
 
+  /** A token now without waiting, if one is free (see TokenBucket.tryTake). */
+  tryTake(route: string): boolean {
+    return this.bucket(route).tryTake();
+  }
+
   take(route: string, opts: { maxWaitMs?: number; signal?: AbortSignal } = {}): Promise<number | undefined> {
     return this.bucket(route).take(opts);
   }

@@ -104,6 +104,25 @@ export const OrderAckResponse = z
     return { queued: false, orderId: b.orderid, mode: responseMode(b.mode), message: b.message };
   });
 
+/**
+ * The plain success answer to placeorder/modifyorder/cancelorder (`{status, orderid, mode?, message?}`)
+ * read by hand, giving what `OrderAckResponse` gives; undefined for anything else (semi-auto queueing,
+ * odd types), which the schema then handles.
+ */
+export function fastOrderAck(json: unknown): OrderAck | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const b = json as Record<string, unknown>;
+  if (b.status !== 'success' || b.pending_order_id !== undefined) return undefined;
+  const { orderid, mode, message } = b;
+  let orderId: string;
+  if (typeof orderid === 'string' && orderid.length > 0) orderId = orderid;
+  else if (typeof orderid === 'number') orderId = String(orderid);
+  else return undefined;
+  if (mode !== undefined && typeof mode !== 'string') return undefined;
+  if (message !== undefined && typeof message !== 'string') return undefined;
+  return { queued: false, orderId, mode: responseMode(mode), message };
+}
+
 export type SmartOrderAck =
   | {
       readonly queued: false;

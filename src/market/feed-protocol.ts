@@ -186,18 +186,28 @@ function epochMs(v: number | undefined): number | undefined {
   return v < 1e11 ? v * 1000 : v;
 }
 
-export function toTick(
-  frame: z.output<typeof MarketDataFrame>,
+function pos(v: number | undefined): number | undefined {
+  return v !== undefined && v > 0 ? v : undefined;
+}
+
+/** The validated `data` dict, whichever path validated it. */
+type TickFields = z.output<typeof TickData>;
+type Depth = NonNullable<Tick['depth']>;
+
+/** The one place a validated frame becomes a Tick (both the fast path and the zod path end here). */
+function buildTick(
+  symbol: string,
+  exchange: string,
+  mode: FeedMode,
+  d: Omit<TickFields, 'depth'>,
+  depth: Depth | undefined,
   receivedMonoMs: number,
   source: string,
 ): Tick {
-  const d = frame.data;
-  const depth = d.depth ? { buy: toLevels(d.depth.buy), sell: toLevels(d.depth.sell) } : undefined;
-  const pos = (v: number | undefined) => (v !== undefined && v > 0 ? v : undefined);
   return {
-    symbol: frame.symbol,
-    exchange: frame.exchange,
-    mode: frame.mode as FeedMode,
+    symbol,
+    exchange,
+    mode,
     ltp: d.ltp,
     bid: pos(d.bid) ?? pos(d.best_bid_price) ?? depth?.buy[0]?.price,
     ask: pos(d.ask) ?? pos(d.best_ask_price) ?? depth?.sell[0]?.price,
@@ -219,4 +229,113 @@ export function toTick(
     receivedMonoMs,
     source,
   };
+}
+
+export function toTick(
+  frame: z.output<typeof MarketDataFrame>,
+  receivedMonoMs: number,
+  source: string,
+): Tick {
+  const d = frame.data;
+  const depth = d.depth ? { buy: toLevels(d.depth.buy), sell: toLevels(d.depth.sell) } : undefined;
+  return buildTick(frame.symbol, frame.exchange, frame.mode as FeedMode, d, depth, receivedMonoMs, source);
+}
+
+// ------------------------------------------------------------------ fast path
+
+/** A JSON number (JSON.parse never yields NaN or ±Infinity, but callers may pass any object). */
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Absent or a number: the form every common adapter sends an optional field in. */
+function isOptNum(v: unknown): v is number | undefined {
+  return v === undefined || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * Every optional `data` field is absent or a plain number. Anything else (numeric strings, null, "")
+ * is legal on the wire too, but rare: those frames take the zod path, which normalises them.
+ */
+function plainFields(d: Record<string, unknown>): boolean {
+  return (
+    isOptNum(d.bid) &&
+    isOptNum(d.ask) &&
+    isOptNum(d.best_bid_price) &&
+    isOptNum(d.best_ask_price) &&
+    isOptNum(d.open) &&
+    isOptNum(d.high) &&
+    isOptNum(d.low) &&
+    isOptNum(d.close) &&
+    isOptNum(d.volume) &&
+    isOptNum(d.oi) &&
+    isOptNum(d.open_interest) &&
+    isOptNum(d.average_price) &&
+    isOptNum(d.avg_trade_price) &&
+    isOptNum(d.last_quantity) &&
+    isOptNum(d.last_trade_quantity) &&
+    isOptNum(d.total_buy_quantity) &&
+    isOptNum(d.total_sell_quantity) &&
+    isOptNum(d.upper_circuit) &&
+    isOptNum(d.lower_circuit) &&
+    isOptNum(d.timestamp) &&
+    isOptNum(d.ltt)
+  );
+}
+
+/** One side of plain depth, padding dropped like `toLevels`; undefined when a level is not plain. */
+function plainLevels(side: unknown): DepthLevel[] | undefined {
+  if (side === undefined) return [];
+  if (!Array.isArray(side)) return undefined;
+  const out: DepthLevel[] = [];
+  for (let i = 0; i < side.length; i++) {
+    const l: unknown = side[i];
+    if (typeof l !== 'object' || l === null) return undefined;
+    const { price, quantity, orders } = l as Record<string, unknown>;
+    if (!isNum(price) || !isOptNum(quantity) || !isOptNum(orders)) return undefined;
+    if (price > 0) out.push({ price, quantity: quantity ?? 0, orders });
+  }
+  return out;
+}
+
+/**
+ * The hot path for the frame nearly every tick arrives as: a `market_data` envelope with an int mode
+ * and a `data` dict of plain numbers (what OpenAlgo's adapters and our simulator send). Returns the
+ * same Tick `MarketDataFrame` + `toTick` would, or `undefined` when the frame is not of that plain
+ * shape — the caller then runs the zod schema, which accepts the unusual forms or rejects the frame.
+ * It never accepts a frame the schema would refuse.
+ */
+export function fastMarketTick(
+  frame: Record<string, unknown>,
+  receivedMonoMs: number,
+  source: string,
+): Tick | undefined {
+  const { symbol, exchange, mode, data } = frame;
+  if (typeof symbol !== 'string' || symbol.length === 0) return undefined;
+  if (typeof exchange !== 'string' || exchange.length === 0) return undefined;
+  if (mode !== 1 && mode !== 2 && mode !== 3) return undefined;
+  if (frame.broker !== undefined && typeof frame.broker !== 'string') return undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const d = data as Record<string, unknown>;
+  if (!isNum(d.ltp) || !plainFields(d)) return undefined;
+  let depth: Depth | undefined;
+  const rawDepth = d.depth;
+  if (rawDepth !== undefined) {
+    if (typeof rawDepth !== 'object' || rawDepth === null || Array.isArray(rawDepth)) return undefined;
+    const buy = plainLevels((rawDepth as Record<string, unknown>).buy);
+    if (!buy) return undefined;
+    const sell = plainLevels((rawDepth as Record<string, unknown>).sell);
+    if (!sell) return undefined;
+    depth = { buy, sell };
+  }
+  // plainFields proved every field read by buildTick is a number or absent.
+  return buildTick(
+    symbol,
+    exchange,
+    mode,
+    d as unknown as Omit<TickFields, 'depth'>,
+    depth,
+    receivedMonoMs,
+    source,
+  );
 }

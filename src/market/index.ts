@@ -19,6 +19,7 @@ export {
   type DepthLevel,
   FEED_MODE,
   type FeedMode,
+  fastMarketTick,
   type Instrument,
   MarketDataFrame,
   modeOf,

@@ -488,5 +488,8 @@ describe('Broker Compatibility Matrix against the simulator (test_broker_compat)
       ).toBe(true);
     }
     expect(rows.filter((r) => r.endpoint.startsWith('websocket') && r.status === 'pass')).toHaveLength(4);
+    // The simulator is OpenAlgo's sandbox: its orderbook rows carry `strategy` (REST.md §6.3), also on
+    // the orders the matrix itself cancelled.
+    expect(rows.find((r) => r.test === 'orderbook carries strategy tag')?.detail, table).toMatch(/^yes/);
   });
 });

@@ -88,6 +88,67 @@ async function setup(analyze: boolean) {
   return { fake, client, clock, feed };
 }
 
+const bookRow = (orderid: string, extra: Record<string, unknown>) => ({
+  action: 'BUY',
+  symbol: 'RELIANCE',
+  exchange: 'NSE',
+  orderid,
+  quantity: 1,
+  price: 0,
+  pricetype: 'MARKET',
+  ...extra,
+});
+
+/**
+ * Scripts the order endpoints of an analyzer-mode run; the orderbook answers with `bookRows`. The
+ * matrix records the ids orderstatus reports (`x` here) and the basket's (`b-short`, `b-long`).
+ */
+function scriptOrders(fake: FakeOpenAlgo, bookRows: Record<string, unknown>[]) {
+  fake.script(
+    'placeorder',
+    { json: { status: 'success', orderid: 'eq-buy', mode: 'analyze' } },
+    { json: { status: 'success', orderid: 'eq-sell', mode: 'analyze' } },
+    { json: { status: 'success', orderid: 'opt-buy', mode: 'analyze' } },
+    { json: { status: 'success', orderid: 'opt-sell', mode: 'analyze' } },
+    { json: { status: 'success', orderid: 'rest-1', mode: 'analyze' } },
+  );
+  fake.script('orderstatus', {
+    json: {
+      status: 'success',
+      mode: 'analyze',
+      data: {
+        action: 'BUY',
+        exchange: 'NSE',
+        order_status: 'complete',
+        orderid: 'x',
+        price: 0,
+        price_type: 'MARKET',
+        quantity: 1,
+        symbol: 'RELIANCE',
+      },
+    },
+  });
+  fake.script('basketorder', {
+    json: {
+      status: 'success',
+      mode: 'analyze',
+      results: [
+        { symbol: 'NIFTY28AUG2523950PE', exchange: 'NFO', status: 'success', orderid: 'b-short' },
+        { symbol: 'NIFTY28AUG2523900PE', exchange: 'NFO', status: 'success', orderid: 'b-long' },
+      ],
+    },
+  });
+  fake.script('cancelallorder', {
+    json: {
+      status: 'success',
+      message: 'Canceled 1 orders.',
+      canceled_orders: ['rest-1'],
+      failed_cancellations: [],
+    },
+  });
+  fake.script('orderbook', { json: { status: 'success', data: { orders: bookRows } } });
+}
+
 describe('runCompatMatrix', () => {
   it('refuses order checks when the instance is not in analyzer mode (no order reaches the broker)', async () => {
     const { fake, client, clock, feed } = await setup(false);
@@ -117,69 +178,9 @@ describe('runCompatMatrix', () => {
 
   it('runs every matrix row in analyzer mode and reports the behaviours', async () => {
     const { fake, client, clock, feed } = await setup(true);
-    fake.script(
-      'placeorder',
-      { json: { status: 'success', orderid: 'eq-buy', mode: 'analyze' } },
-      { json: { status: 'success', orderid: 'eq-sell', mode: 'analyze' } },
-      { json: { status: 'success', orderid: 'opt-buy', mode: 'analyze' } },
-      { json: { status: 'success', orderid: 'opt-sell', mode: 'analyze' } },
-      { json: { status: 'success', orderid: 'rest-1', mode: 'analyze' } },
-    );
-    fake.script('orderstatus', {
-      json: {
-        status: 'success',
-        mode: 'analyze',
-        data: {
-          action: 'BUY',
-          exchange: 'NSE',
-          order_status: 'complete',
-          orderid: 'x',
-          price: 0,
-          price_type: 'MARKET',
-          quantity: 1,
-          symbol: 'RELIANCE',
-        },
-      },
-    });
-    fake.script('basketorder', {
-      json: {
-        status: 'success',
-        mode: 'analyze',
-        results: [
-          { symbol: 'NIFTY28AUG2523950PE', exchange: 'NFO', status: 'success', orderid: 'b-short' },
-          { symbol: 'NIFTY28AUG2523900PE', exchange: 'NFO', status: 'success', orderid: 'b-long' },
-        ],
-      },
-    });
-    fake.script('cancelallorder', {
-      json: {
-        status: 'success',
-        message: 'Canceled 1 orders.',
-        canceled_orders: ['rest-1'],
-        failed_cancellations: [],
-      },
-    });
-    fake.script('orderbook', {
-      json: {
-        status: 'success',
-        data: {
-          orders: [
-            {
-              action: 'BUY',
-              symbol: 'RELIANCE',
-              exchange: 'NSE',
-              orderid: 'eq-buy',
-              quantity: 1,
-              price: 0,
-              pricetype: 'MARKET',
-              order_status: 'complete',
-              strategy: 'TOMIC_COMPAT',
-              filled_quantity: 1,
-            },
-          ],
-        },
-      },
-    });
+    scriptOrders(fake, [
+      bookRow('x', { order_status: 'complete', strategy: 'TOMIC_COMPAT', filled_quantity: 1 }),
+    ]);
     const rows = await runCompatMatrix({
       client,
       clock,
@@ -217,5 +218,42 @@ describe('runCompatMatrix', () => {
     expect(table.split('\n')[0]).toMatch(/^ENDPOINT\s+TEST\s+STATUS\s+MS\s+DETAIL$/);
     expect(table).toContain('placeorder');
     expect(table.trim().split('\n').at(-1)).toMatch(/^\d+ pass, 0 fail, \d+ skip$/);
+  });
+  it('orderbook tag: our rows count whatever their status (the sandbox case: all cancelled by the kill-switch check)', async () => {
+    const { fake, client, clock, feed } = await setup(true);
+    scriptOrders(
+      fake,
+      ['x', 'b-short', 'b-long'].map((id) =>
+        bookRow(id, { order_status: 'cancelled', strategy: 'TOMIC_COMPAT', filled_quantity: 0 }),
+      ),
+    );
+    const rows = await runCompatMatrix({
+      client,
+      clock,
+      apiKey: KEY,
+      feedUrls: [feed.url],
+      feedTimeoutMs: 2_000,
+    });
+    expect(rows.find((r) => r.test === 'orderbook carries strategy tag')?.detail).toMatch(
+      /^yes \(3 of our 3 orders tagged TOMIC_COMPAT\)/,
+    );
+  });
+
+  it('orderbook tag: live OpenAlgo rows carry no strategy field, reported as "no"', async () => {
+    const { fake, client, clock, feed } = await setup(true);
+    scriptOrders(fake, [
+      bookRow('x', { order_status: 'complete' }),
+      bookRow('b-long', { order_status: 'cancelled' }),
+    ]);
+    const rows = await runCompatMatrix({
+      client,
+      clock,
+      apiKey: KEY,
+      feedUrls: [feed.url],
+      feedTimeoutMs: 2_000,
+    });
+    expect(rows.find((r) => r.test === 'orderbook carries strategy tag')?.detail).toMatch(
+      /^no \(2 of our orders listed untagged\)/,
+    );
   });
 });

@@ -25,6 +25,32 @@ describe('TokenBucket (moving window, like Flask-Limiter)', () => {
     expect(granted.at(-1)).toEqual([4, 2_000]);
   });
 
+  it('tryTake spends a free token synchronously and spends nothing when refused', async () => {
+    const clock = new VirtualClock();
+    const b = new TokenBucket({ limit: 2, windowMs: 1_000 }, clock);
+    expect(b.tryTake()).toBe(true);
+    expect(b.tryTake()).toBe(true);
+    expect(b.tryTake()).toBe(false);
+    let waiterAt: number | undefined;
+    void b.take().then(() => {
+      waiterAt = clock.monotonicMs();
+    });
+    await clock.advanceAsync(1_000);
+    expect(waiterAt).toBe(1_000);
+    // One token came back at 1 000 and went to the waiter; the second is free again: tryTake gets it.
+    expect(b.tryTake()).toBe(true);
+    expect(b.tryTake()).toBe(false);
+    // A refused tryTake spent nothing: the next token still frees one window after the last spend.
+    let nextAt: number | undefined;
+    void b.take().then(() => {
+      nextAt = clock.monotonicMs();
+    });
+    expect(b.queued).toBe(1);
+    expect(b.tryTake()).toBe(false);
+    await clock.advanceAsync(1_000);
+    expect(nextAt).toBe(2_000);
+  });
+
   it('a classic refill bucket would allow 2N−1 per window; this one never exceeds N (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -221,6 +221,21 @@ describe('FeedClient', () => {
     expect(client.stats().lastError).toBe('heartbeat timeout');
   });
 
+  it('frames keep the heartbeat alive: the timeout counts from the last frame, not from the connect', async () => {
+    const { feed, client, clock } = await setup({ heartbeatTimeoutMs: 45_000 });
+    client.start();
+    await until(() => client.isReady());
+    clock.advance(30_000);
+    feed.raw(JSON.stringify({ type: 'broker_info', status: 'success' }));
+    await until(() => client.stats().lastMessageMonoMs === clock.monotonicMs(), 3_000, 'frame seen');
+    clock.advance(44_999);
+    await realDelay(20);
+    expect(client.isReady()).toBe(true);
+    clock.advance(1);
+    await until(() => client.state() === 'backoff', 3_000, 'heartbeat drop');
+    expect(client.stats().lastError).toBe('heartbeat timeout');
+  });
+
   it('no auth reply in time: dropped and retried', async () => {
     const { client, clock, feed } = await setup({ authTimeoutMs: 5_000 });
     feed.ignoreAuth = true;
