@@ -48,11 +48,24 @@ export const AGENT_FACTORIES: Partial<Record<AgentName, Factory>> = {
     const rt = agent.runtime;
     return {
       agent,
-      health: () => ({
-        feed: rt.feed.health(),
-        account: rt.account() ?? null,
-        commands: rt.commands.counts(),
-      }),
+      health: () => {
+        const now = ctx.clock.monotonicMs();
+        const f = s.config.freshness;
+        // What the §4 gates would say right now: the underlyings, then every open position's option.
+        const symbols = [...UNDERLYINGS, ...rt.book.readSnapshot().positions.map((p) => p.symbol)];
+        const freshness = [...new Set(symbols)].map((symbol) => {
+          const last = rt.freshness.lastTickMs(symbol);
+          const maxAgeMs = UNDERLYINGS.includes(symbol) ? f.underlyingQuoteMaxAgeMs : f.optionQuoteMaxAgeMs;
+          const ageMs = last === undefined ? null : Math.max(0, now - last);
+          return { symbol, ageMs, maxAgeMs, stale: ageMs === null || ageMs > maxAgeMs };
+        });
+        return {
+          feed: rt.feed.health(),
+          account: rt.account() ?? null,
+          ordersLastMinute: rt.breakers.ordersInWindow(now),
+          freshness,
+        };
+      },
     };
   },
   regime: (ctx, s) => {
