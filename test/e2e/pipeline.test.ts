@@ -247,4 +247,24 @@ describe('test_pipeline: injected conditions place nothing and are journaled', (
       await p.box.stop();
     }
   });
+
+  it('Semi-Auto: entries wait for the operator; nothing reaches the broker until approved, then they fill', async () => {
+    const p = await pipeline(config({ TOMIC_ORDER_MODE: 'semi_auto' }));
+    try {
+      const waiting = await until('entries awaiting approval', () => {
+        const reqs = p.requests().filter((r) => r.event.payload.intent === 'ENTRY');
+        return reqs.length >= 2 && reqs.every((r) => r.row.status === 'AWAITING_APPROVAL') ? reqs : undefined;
+      });
+      await realDelay(1_000);
+      expect(p.box.sim.orders()).toEqual([]);
+      for (const r of waiting) expect(p.commands.approve(r.row.id)).toBe(true);
+      await until('the approved entries to fill', () => {
+        const rows = waiting.map((r) => p.commands.get(r.row.id)!);
+        return rows.every((r) => r.status === 'DONE') ? rows : undefined;
+      });
+      expect(p.box.sim.orders().length).toBeGreaterThanOrEqual(waiting.length);
+    } finally {
+      await p.box.stop();
+    }
+  });
 });
