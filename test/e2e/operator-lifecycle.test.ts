@@ -17,6 +17,7 @@ import { realDelay, SystemClock } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { CommandStore } from '../../src/store/command-store.js';
 import { openDatabase } from '../../src/store/index.js';
+import { FAKE_BOT_TOKEN, FakeTelegram } from '../integration/alerts/fake-telegram.js';
 import { bullPutSpreadFromChain } from '../support/spread-from-chain.js';
 
 const BIN = resolve('bin/tomic.js');
@@ -56,6 +57,9 @@ describe('tomic start + the tomic CLI against the running system', () => {
   const clock = new SystemClock();
   /** The simulator's order ids for our orders: must never appear in a log line unmasked. */
   const brokerIds: string[] = [];
+  /** A local Telegram Bot API: the operator's phone. */
+  const tg = new FakeTelegram(clock);
+  const CHAT = 111;
 
   /** Runs `tomic <args>`; resolves with the exit code and output, never throws on a non-zero exit. */
   async function tomic(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -84,6 +88,7 @@ describe('tomic start + the tomic CLI against the running system', () => {
 
   beforeAll(async () => {
     const apiPort = await freePort();
+    await tg.start();
     env = {
       ...process.env,
       TOMIC_DATA_DIR: dir,
@@ -93,6 +98,9 @@ describe('tomic start + the tomic CLI against the running system', () => {
       // Agent Crash Recovery with short, still-valid timings: one restart, then the kill switch.
       TOMIC_AGENT_MAX_RESTARTS: '1',
       TOMIC_AGENT_RESTART_BACKOFF_MS: '500',
+      TOMIC_TELEGRAM_BOT_TOKEN: FAKE_BOT_TOKEN,
+      TOMIC_TELEGRAM_CHAT_IDS: String(CHAT),
+      TOMIC_TELEGRAM_API_ROOT: tg.url,
     };
     system = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     system.stdout?.on('data', (b: Buffer) => {
@@ -107,6 +115,7 @@ describe('tomic start + the tomic CLI against the running system', () => {
 
   afterAll(async () => {
     if (system.exitCode === null) system.kill('SIGKILL');
+    await tg.stop();
   });
 
   it('status shows the agents as separate processes, as a table and as JSON', async () => {
@@ -116,10 +125,24 @@ describe('tomic start + the tomic CLI against the running system', () => {
     expect(table.stdout).toMatch(/execution\s+RUNNING/);
     expect(table.stdout).toMatch(/journaling\s+RUNNING/);
     const s = await statusJson();
+    expect(s.agents.map((a) => a.name).sort()).toEqual(['execution', 'journaling', 'regime', 'risk']);
     const pids = s.agents.map((a) => a.pid);
-    expect(new Set(pids).size).toBe(2);
+    expect(new Set(pids).size).toBe(4);
     expect(pids).not.toContain(system.pid);
     expect(s.agents.every((a) => a.state === 'RUNNING')).toBe(true);
+  });
+
+  it('Telegram: /status answers, /pause and /resume act, from the authorised chat', async () => {
+    const before = tg.messages.length;
+    tg.pushMessage(CHAT, '/status');
+    await tg.waitForMessages(before + 1);
+    expect(tg.messages.at(-1)?.text).toContain('Trading: ACTIVE');
+    tg.pushMessage(CHAT, '/pause from the phone');
+    await tg.waitForMessages(before + 2);
+    expect((await statusJson()).tradingState).toMatchObject({ state: 'REDUCING', code: 'TRADING_PAUSED' });
+    tg.pushMessage(CHAT, '/resume');
+    await tg.waitForMessages(before + 3);
+    expect((await statusJson()).tradingState.state).toBe('ACTIVE');
   });
 
   it('places a bull put spread through the execution process, journals it, and shows positions', async () => {
@@ -211,6 +234,12 @@ describe('tomic start + the tomic CLI against the running system', () => {
       'critical_alert',
     ]);
     expect(steps.every((s) => s.ok)).toBe(true);
+    // The phone hears about it.
+    await until('the [CRITICAL] Telegram alert', () =>
+      tg.messages.some((m) => m.text.includes('CRITICAL') && m.text.includes('Kill switch'))
+        ? true
+        : undefined,
+    );
 
     expect((await tomic('resume')).code).toBe(0);
     expect((await statusJson()).tradingState.state).toBe('ACTIVE');
@@ -262,9 +291,10 @@ describe('tomic start + the tomic CLI against the running system', () => {
   });
 
   it('no secret appears in any log line, database row or event file (masking §10)', () => {
-    const secrets = ['api-key', 'sim-api-key', 'admin-password'].map((f) =>
-      readFileSync(join(dir, f), 'utf8').trim(),
-    );
+    const secrets = [
+      ...['api-key', 'sim-api-key', 'admin-password'].map((f) => readFileSync(join(dir, f), 'utf8').trim()),
+      FAKE_BOT_TOKEN,
+    ];
     const haystacks: Array<[string, string]> = [['stdout/stderr', out]];
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.db'))) {
       const db = new Database(join(dir, f), { readonly: true });
