@@ -60,7 +60,7 @@ export const AGENT_FACTORIES: Partial<Record<AgentName, Factory>> = {
           return { symbol, ageMs, maxAgeMs, stale: ageMs === null || ageMs > maxAgeMs };
         });
         return {
-          feed: rt.feed.health(),
+          ...rt.health(),
           account: rt.account() ?? null,
           ordersLastMinute: rt.breakers.ordersInWindow(now),
           freshness,

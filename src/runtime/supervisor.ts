@@ -163,10 +163,18 @@ export class Supervisor {
             primaryFeedUp: f?.primaryUp ?? false,
             fallbackFeedUp: f?.fallbackUp ?? false,
             executionUp: this.#brokerUp,
-            consecutiveExecutionTimeouts: Number(
-              this.processes.health('execution')?.consecutiveTimeouts ?? 0,
-            ),
+            consecutiveExecutionTimeouts: 0,
             feedDownSinceMs: null,
+          };
+        },
+        // The agent's own broker-call streak (merged by the monitor on the safe side).
+        execution: () => {
+          const h = this.processes.health('execution');
+          if (!h || typeof h.consecutiveBrokerTimeouts !== 'number') return undefined;
+          return {
+            consecutiveBrokerTimeouts: h.consecutiveBrokerTimeouts,
+            lastBrokerSuccessMonoMs: null,
+            running: h.running === true,
           };
         },
         account: () => this.#account(),

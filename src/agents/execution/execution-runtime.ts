@@ -1,15 +1,16 @@
-import { type Exchange, OpenAlgoClient } from '../../broker/index.js';
+import { type Exchange, OpenAlgoClient, type RateLimits } from '../../broker/index.js';
 import type { Clock, TimerHandle } from '../../clock/index.js';
 import type { Config } from '../../config/index.js';
 import { type ErrorCode, makeEvent, Redactor, type TomicEvent } from '../../contracts/index.js';
 import type { Logger } from '../../log/index.js';
-import { FeedManager, type Instrument, QuoteCache } from '../../market/index.js';
+import { type FeedHealth, FeedManager, type Instrument, QuoteCache } from '../../market/index.js';
 import { type AccountState, CircuitBreakers, QuoteFreshness, UnhedgedTimer } from '../../safety/index.js';
 import { CommandStore } from '../../store/command-store.js';
 import { type Database, openDatabase } from '../../store/index.js';
 import { PositionBook } from '../../store/position-book.js';
 import { SystemStateStore } from '../../store/system-state.js';
 import { accountView } from './account-view.js';
+import { BrokerHealthTracker, type ExecutionHealth } from './broker-health.js';
 import { executionGate } from './execution-gate.js';
 import { type Emit, ExecutionService } from './execution-service.js';
 import type { ClaimedLeg } from './group-executor.js';
@@ -25,6 +26,11 @@ const underlyingInstrument = (u: string): Instrument => ({
 /** How long a first subscription may take to deliver its first tick before the gate judges it. */
 const FIRST_TICK_WAIT_MS = 3_000;
 
+/** The Execution agent's health for the Supervisor: broker call health, claim loop, feeds. */
+export interface ExecutionRuntimeHealth extends ExecutionHealth {
+  readonly feed: FeedHealth;
+}
+
 export interface ExecutionRuntimeOptions {
   readonly config: Config;
   readonly clock: Clock;
@@ -32,6 +38,11 @@ export interface ExecutionRuntimeOptions {
   readonly publish: (e: TomicEvent) => void;
   /** Asks the Supervisor to run the kill switch (over the bus, and durably via the trading state). */
   readonly requestKillSwitch: (reason: string, code: ErrorCode) => void;
+  /**
+   * The client's per-route token buckets, when the OpenAlgo instance is configured with limits other
+   * than its defaults (10 orders/s …); the buckets must match the broker's, never exceed them.
+   */
+  readonly rateLimits?: Partial<RateLimits>;
 }
 
 /**
@@ -52,6 +63,7 @@ export class ExecutionRuntime {
   #account: AccountState | undefined;
   #fundsTimer: TimerHandle | undefined;
   readonly #subscribed = new Set<string>();
+  readonly #brokerHealth = new BrokerHealthTracker();
 
   constructor(private readonly o: ExecutionRuntimeOptions) {
     const { config, clock, logger } = o;
@@ -86,6 +98,13 @@ export class ExecutionRuntime {
       timeoutMs: e.restTimeoutMs,
       clock,
       logger,
+      ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+      // Every call to the execution broker (orders, orderbook, margin, funds) counts for §14.
+      onCall: (c) =>
+        this.#brokerHealth.record(
+          { ok: c.ok, errorClass: c.errorClass, ambiguous: c.ambiguous },
+          clock.monotonicMs(),
+        ),
     });
     this.freshness = new QuoteFreshness({
       underlyingQuoteMaxAgeMs: config.freshness.underlyingQuoteMaxAgeMs,
@@ -129,6 +148,7 @@ export class ExecutionRuntime {
         recordOrder: (n) => this.breakers.recordOrder(clock.monotonicMs(), n),
         emit,
         requestKillSwitch: (reason, code) => o.requestKillSwitch(reason, code),
+        brokerHealth: this.#brokerHealth,
       },
       {
         leaseMs: config.commands.leaseMs,
@@ -175,6 +195,11 @@ export class ExecutionRuntime {
     }
     this.o.publish(makeEvent(this.o.clock, 'RECONCILIATION', { source_agent: 'execution' }, rec.payload));
     return { ok: true, discrepancies: rec.payload.discrepancies.length };
+  }
+
+  /** What the Supervisor's monitor needs (§14): broker timeouts in a row, last good call, loop, feeds. */
+  health(): ExecutionRuntimeHealth {
+    return { ...this.service.health(), feed: this.feed.health() };
   }
 
   account(): AccountState | undefined {

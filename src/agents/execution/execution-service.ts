@@ -10,9 +10,22 @@ import {
 import type { ClaimedCommand, CommandStore } from '../../store/command-store.js';
 import type { PositionBook } from '../../store/position-book.js';
 import type { SystemStateStore } from '../../store/system-state.js';
+import { BrokerHealthTracker, type ExecutionHealth } from './broker-health.js';
 import { type ClaimedLeg, GroupExecutor, type LegOutcome } from './group-executor.js';
 import { trackOrder } from './order-tracking.js';
-import { BasketUnsupported, type ErrorClass, type ExecutionBroker, type OrderSnapshot } from './ports.js';
+import {
+  BasketUnsupported,
+  type BrokerOutcome,
+  type ErrorClass,
+  type ExecutionBroker,
+  type OrderSnapshot,
+} from './ports.js';
+
+/** Most recent commands whose broker order ids seed the known-id set (see #knownOrderIds). */
+const KNOWN_IDS_LOAD = 500;
+
+/** How long a claimed part of a group waits for its other legs' retry to come due (see #completeGroup). */
+const STRAGGLER_WAIT_MS = 1_000;
 
 /** The §2 error class of a failed leg, as the registry code its ORDER_REJECT event carries. */
 const CLASS_CODE: Readonly<Record<ErrorClass, ErrorCode>> = {
@@ -45,6 +58,12 @@ export interface ExecutionServiceDeps {
   emit: Emit;
   /** §14: the agent cannot go on (e.g. 5 consecutive execution timeouts): the Supervisor halts. */
   requestKillSwitch(reason: string, code: ErrorCode): void;
+  /**
+   * Broker call health for the Supervisor. When given, its owner feeds it (the runtime does so from
+   * the REST client's call hook, which sees every call); otherwise the service records the outcomes
+   * of its own broker port.
+   */
+  readonly brokerHealth?: BrokerHealthTracker;
 }
 
 export interface ExecutionParams {
@@ -64,6 +83,11 @@ export interface ExecutionParams {
  */
 export class ExecutionService {
   readonly #executor: GroupExecutor;
+  readonly #broker: ExecutionBroker;
+  readonly #health: BrokerHealthTracker;
+  #running = false;
+  #ended = false;
+  #known: Set<string> | undefined;
   #consecutiveTimeouts = 0;
   #timerHandle: TimerHandle | undefined;
   #forceClosing = new Set<string>();
@@ -73,7 +97,9 @@ export class ExecutionService {
     private readonly d: ExecutionServiceDeps,
     private readonly p: ExecutionParams,
   ) {
-    this.#executor = new GroupExecutor(d.broker, d.clock, {
+    this.#health = d.brokerHealth ?? new BrokerHealthTracker();
+    this.#broker = d.brokerHealth ? d.broker : recordingBroker(d.broker, this.#health, d.clock);
+    this.#executor = new GroupExecutor(this.#broker, d.clock, {
       pollMs: p.pollMs,
       fillTimeoutMs: p.fillTimeoutMs,
       ambiguityChecks: 3,
@@ -84,25 +110,70 @@ export class ExecutionService {
   /** The claim loop; returns when `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
-    while (!signal.aborted) {
-      const group = this.d.commands.claimNextGroup();
-      if (group.length === 0) {
-        await this.d.commands.waitForWork(signal).catch(() => undefined);
-        continue;
+    this.#running = true;
+    try {
+      while (!signal.aborted) {
+        const group = this.d.commands.claimNextGroup();
+        if (group.length === 0) {
+          await this.d.commands.waitForWork(signal).catch(() => undefined);
+          continue;
+        }
+        await this.processGroup(group);
       }
-      await this.processGroup(group);
+    } finally {
+      this.#running = false;
+      // The owner closes the stores next: no unhedged-timer callback may fire into them afterwards.
+      this.#ended = true;
+      if (this.#timerHandle) this.d.clock.clearTimeout(this.#timerHandle);
+      this.#timerHandle = undefined;
     }
-    if (this.#timerHandle) this.d.clock.clearTimeout(this.#timerHandle);
+  }
+
+  /** §14 inputs for the Supervisor: broker timeouts in a row, last good call, loop running. */
+  health(): ExecutionHealth {
+    return this.#health.snapshot(this.#running, this.d.clock.monotonicMs());
   }
 
   async processGroup(claimed: readonly ClaimedCommand[]): Promise<void> {
-    const legs: ClaimedLeg[] = claimed.map((c) => ({ id: c.id, ownerToken: c.ownerToken, event: c.event }));
+    const legs = await this.#completeGroup(
+      claimed.map((c) => ({ id: c.id, ownerToken: c.ownerToken, event: c.event })),
+    );
     const renew = this.#keepLeases(legs);
     try {
       await this.#process(legs);
     } finally {
       renew();
     }
+  }
+
+  /**
+   * Legs of a group that failed together get their retry times a few ms apart (each leg's backoff is
+   * computed when that leg is failed), so the first claim may hold only part of the group, and a half
+   * group would be refused by the legging planner. Legs still PENDING and due within
+   * STRAGGLER_WAIT_MS are waited for and claimed into the group; legs on another schedule are not.
+   */
+  async #completeGroup(legs: ClaimedLeg[]): Promise<ClaimedLeg[]> {
+    const first = legs[0];
+    if (!first || legs.length >= first.event.payload.group.leg_count) return legs;
+    const groupId = first.event.payload.group.group_id;
+    const held = new Set(legs.map((l) => l.id));
+    const due = this.d.commands
+      .list({ strategyId: first.event.strategy_id, status: 'PENDING', limit: 100 })
+      .filter((r) => r.group_id === groupId && !held.has(r.id))
+      .map((r) => r.next_retry_at ?? 0);
+    if (due.length === 0) return legs;
+    const waitMs = Math.max(...due) - this.d.clock.monotonicMs();
+    if (waitMs > STRAGGLER_WAIT_MS) return legs;
+    if (waitMs > 0) {
+      // Sleeping past the due time by 1 ms: the store compares whole milliseconds.
+      await this.d.clock.sleep(Math.ceil(waitMs) + 1, this.#signal).catch(() => undefined);
+    }
+    const more = this.d.commands
+      .claimGroup(groupId)
+      .map((c): ClaimedLeg => ({ id: c.id, ownerToken: c.ownerToken, event: c.event }));
+    return [...legs, ...more].sort(
+      (a, b) => a.event.payload.group.leg_index - b.event.payload.group.leg_index,
+    );
   }
 
   async #process(legs: ClaimedLeg[]): Promise<void> {
@@ -120,12 +191,7 @@ export class ExecutionService {
       this.#denyGroup(legs, denial.code, denial.message, denial.gate, denial.details);
       return;
     }
-    const known = new Set(
-      this.d.commands
-        .list({ limit: 500 })
-        .map((r) => r.broker_order_id)
-        .filter((x): x is string => typeof x === 'string'),
-    );
+    const known = this.#knownOrderIds();
     for (;;) {
       const planned = this.#plan(legs, reducesRisk);
       if (!planned.ok) {
@@ -147,11 +213,26 @@ export class ExecutionService {
         break;
       } catch (err) {
         // basketorder missing on this broker: nothing was placed; the next plan uses the fallback.
-        if (!(err instanceof BasketUnsupported) || this.d.broker.basketSupported) throw err;
+        if (!(err instanceof BasketUnsupported) || this.#broker.basketSupported) throw err;
         this.d.logger.warn({ error: err.message }, 'basketorder not supported: legging fallback from now on');
       }
     }
     this.#scheduleTimer();
+  }
+
+  /**
+   * Broker order ids already linked to commands (tagless live orderbooks must not hand one command's
+   * order to another). Read from the command table once, then kept by this service, the only writer
+   * of broker_order_id: re-reading 500 rows per group cost a millisecond on every order.
+   */
+  #knownOrderIds(): Set<string> {
+    this.#known ??= new Set(
+      this.d.commands
+        .list({ limit: KNOWN_IDS_LOAD })
+        .map((r) => r.broker_order_id)
+        .filter((x): x is string => typeof x === 'string'),
+    );
+    return this.#known;
   }
 
   #plan(legs: readonly ClaimedLeg[], reducesRisk: boolean) {
@@ -169,7 +250,7 @@ export class ExecutionService {
         symbol: l.event.payload.symbol,
         ...(l.event.payload.expiry ? { expiry: l.event.payload.expiry } : {}),
       })),
-      basketSupported: this.d.broker.basketSupported,
+      basketSupported: this.#broker.basketSupported,
       smartOrderDelayMs: this.p.smartOrderDelayMs,
       riskReversalHedgeMs: this.p.riskReversalHedgeMs,
       direction: reducesRisk ? 'CLOSE' : 'OPEN',
@@ -205,7 +286,8 @@ export class ExecutionService {
     const chain = { strategy_id: e.strategy_id, correlation_id: e.correlation_id };
     if (outcome.kind === 'FILLED') {
       this.#consecutiveTimeouts = 0;
-      this.d.commands.ack(leg.id, leg.ownerToken, { brokerOrderId: outcome.order.orderId });
+      const acked = this.d.commands.ack(leg.id, leg.ownerToken, { brokerOrderId: outcome.order.orderId });
+      if (acked.ok) this.#knownOrderIds().add(outcome.order.orderId);
       if (outcome.adopted) {
         this.d.emit('IDEMPOTENCY_SKIP', chain, {
           duplicate_key: e.idempotency_key,
@@ -262,17 +344,22 @@ export class ExecutionService {
       leg: p.leg,
       underlying: p.underlying,
     });
-    this.d.timer.onFill({
-      groupId: p.group.group_id,
-      leg: p.leg,
-      role: p.group.role,
-      ...(p.group.pair_leg ? { pairLeg: p.group.pair_leg } : {}),
-      action: p.action,
-      filledQty: order.filledQuantity,
-      symbol: p.symbol,
-      nowMs: now,
-    });
-    this.#scheduleTimer();
+    // The timer pairs the shorts and hedges a group opens. An exit's SELL closes a long (a wing, a
+    // DITM call), it opens no short: fed to the timer it would read as a naked short and be
+    // "force closed" into a new long.
+    if (p.intent === 'ENTRY' || p.intent === 'ADJUST') {
+      this.d.timer.onFill({
+        groupId: p.group.group_id,
+        leg: p.leg,
+        role: p.group.role,
+        ...(p.group.pair_leg ? { pairLeg: p.group.pair_leg } : {}),
+        action: p.action,
+        filledQty: order.filledQuantity,
+        symbol: p.symbol,
+        nowMs: now,
+      });
+      this.#scheduleTimer();
+    }
     const chain = { strategy_id: e.strategy_id, correlation_id: e.correlation_id };
     this.d.emit('ORDER_FILL', chain, {
       leg: p.leg,
@@ -296,6 +383,8 @@ export class ExecutionService {
   /** Invariant 2: arm a clock timer at the unhedged timer's next deadline. */
   #scheduleTimer(): void {
     if (this.#timerHandle) this.d.clock.clearTimeout(this.#timerHandle);
+    this.#timerHandle = undefined;
+    if (this.#ended) return;
     const due = this.d.timer.nextDeadline();
     if (due === null) return;
     this.#timerHandle = this.d.clock.setTimeout(
@@ -367,7 +456,7 @@ export class ExecutionService {
       .positions.find((x) => x.symbol === symbol && x.exchange === exchange);
     const product = position?.product ?? 'NRML';
     const strategy = `${position?.strategy_id ?? 'TOMIC'}:${leg}.force_close:${action}`;
-    const r = await this.d.broker.placeOrder({
+    const r = await this.#broker.placeOrder({
       strategy,
       symbol,
       exchange,
@@ -387,7 +476,7 @@ export class ExecutionService {
       return;
     }
     this.d.recordOrder(1);
-    const snap = await trackOrder(this.d.broker, this.d.clock, r.value.orderId, strategy, {
+    const snap = await trackOrder(this.#broker, this.d.clock, r.value.orderId, strategy, {
       pollMs: this.p.pollMs,
       fillTimeoutMs: this.p.fillTimeoutMs,
       ...(this.#signal ? { signal: this.#signal } : {}),
@@ -433,4 +522,26 @@ export class ExecutionService {
       if (handle) this.d.clock.clearTimeout(handle);
     };
   }
+}
+
+/** The broker port with every outcome recorded in the health tracker (when nobody else feeds it). */
+function recordingBroker(b: ExecutionBroker, h: BrokerHealthTracker, clock: Clock): ExecutionBroker {
+  const rec = async <T>(p: Promise<BrokerOutcome<T>>): Promise<BrokerOutcome<T>> => {
+    const r = await p;
+    h.record(
+      r.ok ? { ok: true } : { ok: false, errorClass: r.errorClass, ambiguous: r.ambiguous },
+      clock.monotonicMs(),
+    );
+    return r;
+  };
+  return {
+    get basketSupported() {
+      return b.basketSupported;
+    },
+    placeOrder: (o) => rec(b.placeOrder(o)),
+    basketOrder: (s, o) => rec(b.basketOrder(s, o)),
+    orderStatus: (id, s) => rec(b.orderStatus(id, s)),
+    orderBook: () => rec(b.orderBook()),
+    cancelOrder: (id, s) => rec(b.cancelOrder(id, s)),
+  };
 }

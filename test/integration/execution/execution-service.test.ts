@@ -165,4 +165,63 @@ describe('Execution service on real stores', () => {
     expect(s.commands.counts().DONE).toBe(2);
     expect(s.events.filter((e) => e.type === 'IDEMPOTENCY_SKIP')).toHaveLength(2);
   });
+
+  it('a retried group whose legs come due a few ms apart is gathered and planned whole', async () => {
+    const s = setup();
+    s.broker.basketSupported = false;
+    s.enqueueBps();
+    const [a, b] = s.commands.claimNextGroup();
+    // Each leg's backoff is computed when that leg is failed: here 5 ms apart.
+    s.commands.fail(a!.id, a!.ownerToken, 'NETWORK_TIMEOUT', 'timeout');
+    s.clock.advance(5);
+    s.commands.fail(b!.id, b!.ownerToken, 'NETWORK_TIMEOUT', 'timeout');
+    s.clock.advance(config.commands.networkTimeoutBaseBackoffMs - 4);
+    const first = s.commands.claimNextGroup();
+    expect(first).toHaveLength(1);
+    await drive(s.clock, s.service.processGroup(first));
+    expect(s.events.filter((e) => e.type === 'ORDER_DENIED')).toEqual([]);
+    expect(s.broker.placed().map((o) => o.action)).toEqual(['BUY', 'SELL']);
+    expect(s.commands.counts().DONE).toBe(2);
+  });
+
+  it('health(): broker timeouts in a row from its own port, reset by an answer; loop state', async () => {
+    const s = setup();
+    expect(s.service.health()).toMatchObject({ running: false, consecutiveBrokerTimeouts: 0 });
+    s.broker.orderbookDown = true;
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    expect(s.service.health()).toMatchObject({ consecutiveBrokerTimeouts: 1, lastBrokerSuccessMonoMs: null });
+    s.broker.orderbookDown = false;
+    s.clock.advance(60_000);
+    const ac = new AbortController();
+    const loop = s.service.run(ac.signal);
+    expect(s.service.health().running).toBe(true);
+    await drive(
+      s.clock,
+      (async () => {
+        while (s.commands.counts().DONE < 2) await s.clock.sleep(50);
+      })(),
+    );
+    expect(s.service.health()).toMatchObject({ running: true, consecutiveBrokerTimeouts: 0 });
+    expect(s.service.health().lastBrokerSuccessMonoMs).not.toBeNull();
+    ac.abort();
+    await drive(s.clock, loop);
+    expect(s.service.health().running).toBe(false);
+  });
+
+  it('an EXIT that sells a long is not an unhedged short: no force close', async () => {
+    const s = setup();
+    s.commands.enqueue(
+      bpsLeg(s.clock, 'long_put', {
+        action: 'SELL',
+        intent: 'EXIT',
+        group: { group_id: 'exit-1', strategy_type: 'DITM_CALL', leg_count: 1, leg_index: 0, role: 'SINGLE' },
+      }),
+    );
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    await drive(s.clock, s.clock.sleep(config.breakers.maxUnhedgedMs * 3));
+    await s.service.pollUnhedged();
+    expect(s.broker.placed().map((o) => o.action)).toEqual(['SELL']);
+    expect(s.events.filter((e) => e.type === 'UNHEDGED_INCIDENT')).toEqual([]);
+  });
 });
