@@ -8,7 +8,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenAlgoClient } from '../../src/broker/index.js';
 import { realDelay, SystemClock } from '../../src/clock/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { type OrderRequest, parseEventOf, type TomicEvent } from '../../src/contracts/index.js';
@@ -20,6 +19,7 @@ import {
   PositionBookReader,
   SystemStateStore,
 } from '../../src/store/index.js';
+import { brokerPositions, positionLines } from '../support/broker-book.js';
 
 const clock = new SystemClock();
 
@@ -146,26 +146,9 @@ describe('test_pipeline: ticks to journal on the replayed NIFTY series', () => {
       (e) => e.event_type === 'ORDER_FILL' && e.strategy_id === group[0]!.event.strategy_id,
     );
     expect(fills).toHaveLength(group.length);
-    const client = new OpenAlgoClient({
-      baseUrl: box.sim.restUrl,
-      apiKey: box.sim.apiKey,
-      timeoutMs: 5_000,
-      clock,
-    });
-    const broker = await client.positionBook();
-    await client.close();
-    expect(broker.ok).toBe(true);
-    const theirs = broker.ok
-      ? broker.data.positions
-          .filter((x) => x.quantity !== 0)
-          .map((x) => `${x.symbol}:${x.quantity}`)
-          .sort()
-      : [];
+    const theirs = await brokerPositions(box.sim);
     const ours = await until('the book to catch up', () => {
-      const mine = p.book
-        .readSnapshot()
-        .positions.map((x) => `${x.symbol}:${x.quantity}`)
-        .sort();
+      const mine = positionLines(p.book.readSnapshot().positions);
       return JSON.stringify(mine) === JSON.stringify(theirs) ? mine : undefined;
     });
     expect(ours.length).toBeGreaterThanOrEqual(group.length);

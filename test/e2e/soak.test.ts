@@ -8,12 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OpenAlgoClient } from '../../src/broker/index.js';
-import { createRng, realDelay, SystemClock } from '../../src/clock/index.js';
+import { createRng, realDelay } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { TomicEvent } from '../../src/contracts/index.js';
 import { startSandbox } from '../../src/runtime/sandbox.js';
 import { openDatabase, PositionBookReader } from '../../src/store/index.js';
+import { brokerPositions, positionLines } from '../support/broker-book.js';
 
 const SEED = Number(process.env.TOMIC_SOAK_SEED ?? 20250908);
 const SPEED = 600; // 375 market minutes in ~38 s
@@ -45,7 +45,6 @@ describe('seeded soak: a full trading day at high speed with faults', () => {
       envFile: null,
     });
     if (!cfg.ok) throw new Error(cfg.errors.join('; '));
-    const clock = new SystemClock();
     const kills: string[] = [];
     const box = await startSandbox({
       config: cfg.config,
@@ -97,23 +96,9 @@ describe('seeded soak: a full trading day at high speed with faults', () => {
     for (const i of incidents) expect(i.unhedged_ms).toBeLessThan(MAX_UNHEDGED_MS + DETECTION_SLACK_MS);
 
     // The book equals the broker's positionbook, and no short option stands without its hedge.
-    const client = new OpenAlgoClient({
-      baseUrl: box.sim.restUrl,
-      apiKey: box.sim.apiKey,
-      timeoutMs: 5_000,
-      clock,
-    });
-    const broker = await client.positionBook();
-    await client.close();
-    expect(broker.ok).toBe(true);
-    const theirs = broker.ok
-      ? broker.data.positions
-          .filter((x) => x.quantity !== 0)
-          .map((x) => `${x.symbol}:${x.quantity}`)
-          .sort()
-      : [];
+    const theirs = await brokerPositions(box.sim);
     const book = new PositionBookReader(openDatabase(box.config.dataDir, 'positions')).readSnapshot();
-    const ours = book.positions.map((x) => `${x.symbol}:${x.quantity}`).sort();
+    const ours = positionLines(book.positions);
     await box.sim.stop();
     expect(ours).toEqual(theirs);
     for (const short of book.positions.filter((x) => x.quantity < 0 && /(CE|PE)$/.test(x.symbol))) {

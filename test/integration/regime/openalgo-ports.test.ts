@@ -20,6 +20,7 @@ import { FeedManager } from '../../../src/market/index.js';
 import { type RunningSimulator, startSimulator } from '../../../src/sim/index.js';
 import { migrateAll, openDatabase } from '../../../src/store/index.js';
 import { AtomicRegimeState } from '../../../src/store/regime-state.js';
+import { REGIME_TEST_PARAMS } from '../../support/regime-params.js';
 
 // RegimePorts over the real OpenAlgo client and feed manager, against our OpenAlgo-compatible
 // simulator on 127.0.0.1 (REST history / expiry / optionchain, WebSocket QUOTE ticks). The simulator
@@ -135,23 +136,8 @@ describe('RegimeAgent over OpenAlgo ports (simulator)', () => {
       { name: 'regime', clock, bus, logger: silentLogger(), heartbeatIntervalMs: 60_000 },
       {
         underlyings: ['NIFTY', 'BANKNIFTY'],
-        regime: {
-          ichimokuConversion: 9,
-          ichimokuBase: 26,
-          ichimokuSpanB: 52,
-          impulseEma: 13,
-          macdFast: 12,
-          macdSlow: 26,
-          macdSignal: 9,
-          barIntervalMs: 300_000,
-          vixLow: 12,
-          vixHigh: 25,
-          vixNoTrade: 35,
-          congestionBandPct: 0.5,
-          blowoffAtrMultiple: 3,
-          pcrBullish: 1.2,
-          pcrBearish: 0.8,
-        },
+        regime: REGIME_TEST_PARAMS,
+
         freshness: {
           underlyingQuoteMaxAgeMs: 5_000,
           optionQuoteMaxAgeMs: 10_000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineParams, OhlcBar } from '../../../src/agents/regime/index.js';
 import { RegimeUpdatePayload } from '../../../src/contracts/index.js';
+import { REGIME_TEST_PARAMS } from '../../support/regime-params.js';
 import {
   bankniftyWithVix,
   type Evaluated,
@@ -18,22 +19,7 @@ import {
 
 const FIVE_MIN = 300_000;
 /** Config defaults (src/config/schema.ts `regime`). */
-const DEFAULTS: EngineParams = {
-  ichimokuConversion: 9,
-  ichimokuBase: 26,
-  ichimokuSpanB: 52,
-  impulseEma: 13,
-  macdFast: 12,
-  macdSlow: 26,
-  macdSignal: 9,
-  vixLow: 12,
-  vixHigh: 25,
-  vixNoTrade: 35,
-  congestionBandPct: 0.5,
-  blowoffAtrMultiple: 3,
-  pcrBullish: 1.2,
-  pcrBearish: 0.8,
-};
+const DEFAULTS: EngineParams = REGIME_TEST_PARAMS;
 /** A band that suits 5-minute bars: a 5-minute NIFTY ATR is ~0.06 % of price, 0.5 % is ~8 ATRs. */
 const INTRADAY = { ...DEFAULTS, congestionBandPct: 0.1 };
 

@@ -18,6 +18,7 @@ import { silentLogger } from '../../../src/log/index.js';
 import type { ChainSnapshot } from '../../../src/quant/chain/index.js';
 import { migrateAll, openDatabase } from '../../../src/store/index.js';
 import { AtomicRegimeState } from '../../../src/store/regime-state.js';
+import { REGIME_TEST_PARAMS } from '../../support/regime-params.js';
 import { readIntraday } from './replay-data.js';
 
 // The Regime agent on a VirtualClock: fake bus and ports, a real SQLite AtomicRegimeState. The feed is
@@ -95,21 +96,9 @@ class FakePorts implements RegimePorts {
 }
 
 const REGIME: RegimeAgentOptions['regime'] = {
-  ichimokuConversion: 9,
-  ichimokuBase: 26,
-  ichimokuSpanB: 52,
-  impulseEma: 13,
-  macdFast: 12,
-  macdSlow: 26,
-  macdSignal: 9,
+  ...REGIME_TEST_PARAMS,
   barIntervalMs: FIVE,
-  vixLow: 12,
-  vixHigh: 25,
-  vixNoTrade: 35,
   congestionBandPct: 0.1,
-  blowoffAtrMultiple: 3,
-  pcrBullish: 1.2,
-  pcrBearish: 0.8,
 };
 const FRESHNESS: RegimeAgentOptions['freshness'] = {
   underlyingQuoteMaxAgeMs: 5_000,

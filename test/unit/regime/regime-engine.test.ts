@@ -9,23 +9,9 @@ import {
 } from '../../../src/agents/regime/index.js';
 import { RegimeUpdatePayload } from '../../../src/contracts/index.js';
 import type { ChainSnapshot } from '../../../src/quant/chain/index.js';
+import { REGIME_TEST_PARAMS } from '../../support/regime-params.js';
 
-const DEFAULT_PARAMS: EngineParams = {
-  ichimokuConversion: 9,
-  ichimokuBase: 26,
-  ichimokuSpanB: 52,
-  impulseEma: 13,
-  macdFast: 12,
-  macdSlow: 26,
-  macdSignal: 9,
-  vixLow: 12,
-  vixHigh: 25,
-  vixNoTrade: 35,
-  congestionBandPct: 0.5,
-  blowoffAtrMultiple: 3,
-  pcrBullish: 1.2,
-  pcrBearish: 0.8,
-};
+const DEFAULT_PARAMS: EngineParams = REGIME_TEST_PARAMS;
 
 /** A steady climb of 0.3 % a bar with a small wiggle: a textbook uptrend. */
 function uptrend(n: number, start = 100): EngineBar[] {

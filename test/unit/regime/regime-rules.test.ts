@@ -9,20 +9,14 @@ import {
 } from '../../../src/agents/regime/index.js';
 import { RegimeUpdatePayload } from '../../../src/contracts/index.js';
 import type { IchimokuValue } from '../../../src/quant/indicators/index.js';
+import { REGIME_TEST_PARAMS } from '../../support/regime-params.js';
 
 // The rule table of regime-rules.ts, row by row, at and just past each threshold, plus the §4
 // analytics freshness table as the regime applies it.
 
 const PARAMS: RegimeParams = {
-  regime: {
-    vixLow: 12,
-    vixHigh: 25,
-    vixNoTrade: 35,
-    congestionBandPct: 0.5,
-    blowoffAtrMultiple: 3,
-    pcrBullish: 1.2,
-    pcrBearish: 0.8,
-  },
+  regime: REGIME_TEST_PARAMS,
+
   freshness: {},
 };
 const NOW = 1_000_000;
