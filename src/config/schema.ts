@@ -815,7 +815,7 @@ export const CONFIG_TREE = {
       'TOMIC_SIM_MICROSTRUCTURE',
       true,
       'Replay',
-      'true: the plan\'s replay microstructure (latency, rejects, partial fills, slippage); false: OpenAlgo sandbox fills',
+      "true: the plan's replay microstructure (latency, rejects, partial fills, slippage); false: OpenAlgo sandbox fills",
     ),
     basketOrders: bool(
       'TOMIC_SIM_BASKET_ORDERS',
@@ -834,7 +834,7 @@ export const CONFIG_TREE = {
       'TOMIC_SIM_REPLAY_START',
       '2025-09-08',
       'sim',
-      'Replay: first session YYYY-MM-DD; the default, the third session of the NIFTY 1-minute file, leaves two sessions of history for the Regime agent\'s 78-bar warm-up',
+      "Replay: first session YYYY-MM-DD; the default, the third session of the NIFTY 1-minute file, leaves two sessions of history for the Regime agent's 78-bar warm-up",
       { pattern: /^\d{4}-\d{2}-\d{2}$/, patternText: 'a date YYYY-MM-DD' },
     ),
     wsAuthGraceMs: int(
