@@ -63,6 +63,7 @@ export const AGENT_FACTORIES: Partial<Record<AgentName, Factory>> = {
           ...rt.health(),
           account: rt.account() ?? null,
           ordersLastMinute: rt.breakers.ordersInWindow(now),
+          placementLatenciesMs: rt.drainPlacementLatencies(),
           freshness,
         };
       },

@@ -27,7 +27,7 @@ import {
 } from '../store/index.js';
 import { SIGNAL_AGENTS } from './agent-registry.js';
 import { metricsOf } from './metrics-recorder.js';
-import { metricAlerts, prometheusText, readMetrics } from './observability.js';
+import { METRICS, metricAlerts, prometheusText, readMetrics } from './observability.js';
 import { ProcessManager } from './process-manager.js';
 import { type RunbookReport, runKillSwitch, runSafeShutdown } from './runbooks.js';
 import { SupervisorMonitor } from './supervisor-monitor.js';
@@ -144,6 +144,15 @@ export class Supervisor {
         this.#audit('agent_recovery_cancel_all', r.ok ? 'ok' : 'failed', { reason, detail: r.detail });
       },
       killSwitch: (reason, code) => this.killSwitch(reason, code, 'supervisor'),
+      onHealth: (agent, h) => {
+        if (agent !== 'execution' || !Array.isArray(h.placementLatenciesMs)) return;
+        const wall = clock.wallMs();
+        for (const ms of h.placementLatenciesMs) {
+          if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) {
+            this.#metrics.observe(METRICS.orderLatencyMs, ms, wall);
+          }
+        }
+      },
       ...(o.agentEntry ? { entry: o.agentEntry } : {}),
     });
     this.#monitor = new SupervisorMonitor(

@@ -184,6 +184,12 @@ describe('tomic start + the tomic CLI against the running system', () => {
       return page.total >= 2 ? page : undefined;
     });
     expect(journal.total).toBeGreaterThanOrEqual(2);
+    // §13: the placements were timed and recorded by the supervisor.
+    const metrics = await until('the placement latency metric', async () => {
+      const m = JSON.parse((await tomic('metrics', '--json')).stdout) as { orderLatencyP99Ms: number | null };
+      return m.orderLatencyP99Ms !== null ? m : undefined;
+    });
+    expect(metrics.orderLatencyP99Ms).toBeGreaterThan(0);
     expect((await tomic('journal')).stdout).toContain('TOMIC_OPS_BPS_NIFTY');
 
     const book = await until('the book to match the broker', async () => {

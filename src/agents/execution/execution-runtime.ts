@@ -31,6 +31,8 @@ export interface ExecutionRuntimeHealth extends ExecutionHealth {
   readonly feed: FeedHealth;
 }
 
+const PLACEMENT_ROUTES: ReadonlySet<string> = new Set(['placeorder', 'placesmartorder', 'basketorder']);
+
 export interface ExecutionRuntimeOptions {
   readonly config: Config;
   readonly clock: Clock;
@@ -64,6 +66,7 @@ export class ExecutionRuntime {
   #fundsTimer: TimerHandle | undefined;
   readonly #subscribed = new Set<string>();
   readonly #brokerHealth = new BrokerHealthTracker();
+  #placementMs: number[] = [];
 
   constructor(private readonly o: ExecutionRuntimeOptions) {
     const { config, clock, logger } = o;
@@ -100,11 +103,20 @@ export class ExecutionRuntime {
       logger,
       ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
       // Every call to the execution broker (orders, orderbook, margin, funds) counts for §14.
-      onCall: (c) =>
+      onCall: (c) => {
         this.#brokerHealth.record(
           { ok: c.ok, errorClass: c.errorClass, ambiguous: c.ambiguous },
           clock.monotonicMs(),
-        ),
+        );
+        // §13 "order placement latency": queue + wire time of each placement the broker answered.
+        if (
+          PLACEMENT_ROUTES.has(c.route) &&
+          c.httpStatus !== undefined &&
+          this.#placementMs.length < 10_000
+        ) {
+          this.#placementMs.push(c.ms + c.queuedMs);
+        }
+      },
     });
     this.freshness = new QuoteFreshness({
       underlyingQuoteMaxAgeMs: config.freshness.underlyingQuoteMaxAgeMs,
@@ -200,6 +212,13 @@ export class ExecutionRuntime {
   /** What the Supervisor's monitor needs (§14): broker timeouts in a row, last good call, loop, feeds. */
   health(): ExecutionRuntimeHealth {
     return { ...this.service.health(), feed: this.feed.health() };
+  }
+
+  /** Placement latencies (ms) measured since the last call: the supervisor records them (§13). */
+  drainPlacementLatencies(): number[] {
+    const out = this.#placementMs;
+    this.#placementMs = [];
+    return out;
   }
 
   account(): AccountState | undefined {
