@@ -293,6 +293,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     wsFallbackUrl: `ws://${host}:${wsFallbackPort}`,
     apiKey,
     source: source.kind,
+    feedStats: () => ({
+      ticksSent: primary.ticksSent + fallback.ticksSent,
+      ticksDropped: primary.ticksDropped + fallback.ticksDropped,
+    }),
     faults: {
       set: (f) => faults.set(f),
       clear: () => faults.clear(),

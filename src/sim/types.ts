@@ -125,6 +125,8 @@ export interface RunningSimulator {
   /** The market source actually used. */
   readonly source: 'replay' | 'generator';
   readonly faults: FaultController;
+  /** Ticks fanned out by both feeds, and those dropped for clients too slow to take them. */
+  feedStats(): { readonly ticksSent: number; readonly ticksDropped: number };
   readonly market: {
     /** Market wall time (epoch ms). */
     now(): number;

@@ -86,6 +86,9 @@ export function parseMode(v: unknown): { ok: true; mode: Mode } | { ok: false; m
   return { ok: false, message: `Mode must be int or str, got ${pyType(v)}` };
 }
 
+/** Bytes queued for one feed client beyond which its ticks are dropped (slow consumer). */
+export const MAX_CLIENT_BUFFER_BYTES = 8 * 1024 * 1024;
+
 export class FeedServer {
   readonly #o: FeedOptions;
   readonly #http: Server;
@@ -97,6 +100,7 @@ export class FeedServer {
   #port = 0;
   #host = '127.0.0.1';
   #ticksSent = 0;
+  #ticksDropped = 0;
 
   constructor(opts: FeedOptions) {
     this.#o = opts;
@@ -142,6 +146,11 @@ export class FeedServer {
 
   get ticksSent(): number {
     return this.#ticksSent;
+  }
+
+  /** Ticks not sent because the client's socket buffer was over MAX_CLIENT_BUFFER_BYTES. */
+  get ticksDropped(): number {
+    return this.#ticksDropped;
   }
 
   clientCount(): number {
@@ -539,6 +548,12 @@ export class FeedServer {
           if (!frame) {
             frame = this.#envelope(inst, m, data);
             envelopes.set(k, frame);
+          }
+          // A client that cannot keep up loses ticks, not the server its memory (at high --speed
+          // a reader can fall minutes behind); the freshness gates then see the gap for what it is.
+          if (c.ws.bufferedAmount > MAX_CLIENT_BUFFER_BYTES) {
+            this.#ticksDropped++;
+            continue;
           }
           this.#send(c, frame);
           this.#ticksSent++;
