@@ -18,6 +18,8 @@ type Script =
  */
 export class ScriptedBroker implements ExecutionBroker {
   basketSupported = true;
+  /** The basket call itself goes unanswered (sent, no reply): its legs are booked per their scripts. */
+  basketAmbiguous = false;
   orderbookDown = false;
   readonly calls: Array<{ at: number; op: string; order?: BrokerOrder }> = [];
   readonly book: OrderSnapshot[] = [];
@@ -77,6 +79,19 @@ export class ScriptedBroker implements ExecutionBroker {
     orders: readonly BrokerOrder[],
   ): Promise<BrokerOutcome<BasketItemResult[]>> {
     this.calls.push({ at: this.clock.monotonicMs(), op: `basketorder:${strategy}` });
+    if (this.basketAmbiguous) {
+      for (const o of orders) {
+        const s = this.scripts.get(o.symbol) ?? { kind: 'fill' };
+        if (s.kind === 'fill' || (s.kind === 'ambiguous' && s.recorded))
+          this.#record(o, 'complete', o.quantity);
+      }
+      return {
+        ok: false,
+        errorClass: 'NETWORK_TIMEOUT',
+        message: 'basket timed out after send',
+        ambiguous: true,
+      };
+    }
     const results: BasketItemResult[] = [];
     for (const o of orders) {
       const r = await this.placeOrder(o);

@@ -199,7 +199,7 @@ export class ExecutionService {
         return;
       }
       try {
-        await this.#executor.execute(
+        const outcomes = await this.#executor.execute(
           legs,
           planned.plan.steps,
           {
@@ -210,6 +210,7 @@ export class ExecutionService {
           },
           known,
         );
+        await this.#trimExcessShorts(legs, outcomes);
         break;
       } catch (err) {
         // basketorder missing on this broker: nothing was placed; the next plan uses the fallback.
@@ -425,6 +426,39 @@ export class ExecutionService {
       );
     } finally {
       this.#forceClosing.delete(key);
+    }
+  }
+
+  /**
+   * A basket can fill a short beyond its hedge (partial fills differ by strike). Once both orders are
+   * final the excess can never be covered, so it is bought back now rather than when the 5 s timer
+   * runs out. A hedge whose outcome is unknown is left to the timer.
+   */
+  async #trimExcessShorts(
+    legs: readonly ClaimedLeg[],
+    outcomes: ReadonlyMap<string, LegOutcome>,
+  ): Promise<void> {
+    for (const leg of legs) {
+      const p = leg.event.payload;
+      if (p.intent !== 'ENTRY' || p.group.role !== 'SHORT' || !p.group.pair_leg) continue;
+      const short = outcomes.get(p.leg);
+      const hedge = outcomes.get(p.group.pair_leg);
+      if (short?.kind !== 'FILLED' || hedge === undefined || hedge.kind === 'ERROR') continue;
+      const covered = hedge.kind === 'FILLED' ? hedge.order.filledQuantity : 0;
+      const excess = short.order.filledQuantity - covered;
+      if (excess <= 0) continue;
+      const message = `${p.symbol} (${leg.event.strategy_id}/${p.leg}): short filled ${short.order.filledQuantity}, hedge ${covered}; excess ${excess} bought back at once`;
+      this.d.emit(
+        'ALERT',
+        { strategy_id: leg.event.strategy_id, correlation_id: leg.event.correlation_id },
+        {
+          level: 'RISK',
+          code: 'UNHEDGED_EXPOSURE',
+          message,
+          details: { group_id: p.group.group_id, excess },
+        },
+      );
+      await this.#close(leg, excess, message);
     }
   }
 

@@ -117,11 +117,15 @@ describe('Execution service on real stores', () => {
 
   it('invariant 2: a short left without its hedge is bought back at MARKET just after 5 s, with a CRITICAL alert', async () => {
     const s = setup();
-    s.broker.scripts.set('NIFTY26FEB2624800PE', { kind: 'reject' });
+    // The basket goes unanswered; the short is in the orderbook (filled), the hedge is not: its fate
+    // is unknown, so only the timer can decide.
+    s.broker.basketAmbiguous = true;
+    s.broker.scripts.set('NIFTY26FEB2624800PE', { kind: 'ambiguous', recorded: false });
     s.enqueueBps();
     await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
     expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(-130);
-    const shortFilledAt = s.broker.calls.find((c) => c.order?.action === 'SELL')!.at;
+    // The short was found (and its fill registered) at the last orderbook lookup of the ambiguity check.
+    const shortFilledAt = Math.max(...s.broker.calls.filter((c) => c.op === 'orderbook').map((c) => c.at));
     await s.clock.advanceAsync(shortFilledAt + 5_000 - s.clock.monotonicMs());
     expect(
       s.broker.placed().filter((o) => o.action === 'BUY' && o.symbol === 'NIFTY26FEB2625000PE'),
@@ -132,6 +136,36 @@ describe('Execution service on real stores', () => {
     expect(buyBack).toEqual([expect.objectContaining({ pricetype: 'MARKET', quantity: 130 })]);
     expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(0);
     expect(s.events.some((e) => e.type === 'ALERT' && e.payload.code === 'UNHEDGED_EXPOSURE')).toBe(true);
+  });
+
+  it('a basket that fills the short beyond its hedge: the excess is bought back at once, not after 5 s', async () => {
+    const s = setup();
+    // Partial fills differ by strike: the hedge gets one lot of two, the short both.
+    s.broker.scripts.set('NIFTY26FEB2624800PE', { kind: 'fill', fraction: 0.5 });
+    s.enqueueBps();
+    const t0 = s.clock.monotonicMs();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    const trims = s.broker.placed().filter((o) => o.action === 'BUY' && o.symbol === 'NIFTY26FEB2625000PE');
+    expect(trims).toEqual([expect.objectContaining({ pricetype: 'MARKET', quantity: 65 })]);
+    const trimmedAt = s.broker.calls.find(
+      (c) => c.order?.symbol === 'NIFTY26FEB2625000PE' && c.order.action === 'BUY',
+    )!.at;
+    expect(trimmedAt - t0).toBeLessThan(config.breakers.maxUnhedgedMs);
+    expect(qty(s.book, 'NIFTY26FEB2624800PE')).toBe(65);
+    expect(qty(s.book, 'NIFTY26FEB2625000PE')).toBe(-65);
+    // The 5 s timer never had to act.
+    await s.clock.advanceAsync(6_000);
+    await drive(s.clock, Promise.resolve());
+    expect(s.events.some((e) => e.type === 'UNHEDGED_INCIDENT' && e.payload.action === 'FORCE_CLOSE')).toBe(
+      false,
+    );
+    expect(
+      s.broker.placed().filter((o) => o.symbol === 'NIFTY26FEB2625000PE' && o.action === 'BUY'),
+    ).toHaveLength(1);
+    // Told, at RISK level: it was exposure, briefly, not a timer incident.
+    expect(s.events.filter((e) => e.type === 'ALERT').map((e) => [e.payload.level, e.payload.code])).toEqual([
+      ['RISK', 'UNHEDGED_EXPOSURE'],
+    ]);
   });
 
   it('crash after the broker accepted, before DONE: the reclaimed retry adopts the orders, no duplicate', async () => {
