@@ -84,6 +84,18 @@ export const StatusSnapshot = z.object({
   /** Command table rows by status. */
   commands: z.record(z.string(), count),
   pendingApprovals: count,
+  /** The Regime agent's latest classification per underlying (from the regime store). */
+  regimes: z
+    .array(
+      z.object({
+        underlying: z.string().min(1),
+        regime: z.string().min(1),
+        version: count,
+        score: z.number(),
+        flags: z.array(z.string()),
+      }),
+    )
+    .optional(),
 });
 export type StatusSnapshot = z.infer<typeof StatusSnapshot>;
 

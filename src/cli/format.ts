@@ -29,6 +29,16 @@ export function formatStatus(s: StatusSnapshot): string {
     `TOMIC ${s.version}  ${s.mode.toUpperCase()}  ${s.orderMode}${s.embeddedSim ? '  (embedded simulator)' : ''}`,
     `trading    ${t.state}${s.paused ? ' (paused)' : ''} — ${t.reason}${t.code ? ` [${t.code}]` : ''} (by ${t.actor})`,
     `agents     ${s.lifecycle}, up ${duration(s.uptimeMs)}`,
+    `regime     ${
+      s.regimes && s.regimes.length > 0
+        ? s.regimes
+            .map(
+              (r) =>
+                `${r.underlying} ${r.regime} (v${r.version}${r.flags.length ? `; ${r.flags.join(', ')}` : ''})`,
+            )
+            .join(' · ')
+        : 'none yet (warming up)'
+    }`,
     `feed       ${f.active} (primary ${f.primaryUp ? 'up' : 'DOWN'}, fallback ${f.fallbackUp ? 'up' : 'DOWN'}), failovers today ${f.failoversToday}${f.cooldownRemainingMs > 0 ? `, orders blocked ${age(f.cooldownRemainingMs)} more` : ''}`,
     `commands   ${Object.entries(s.commands)
       .map(([k, v]) => `${k} ${v}`)

@@ -23,6 +23,7 @@ import {
   MetricsStore,
   openDatabase,
   PositionBookReader,
+  RegimeStateReader,
   SystemStateStore,
 } from '../store/index.js';
 import { SIGNAL_AGENTS } from './agent-registry.js';
@@ -73,6 +74,7 @@ export class Supervisor {
   readonly #dbs: Database[] = [];
   readonly #listeners = new Set<(e: TomicEvent) => void>();
   readonly #book: PositionBookReader;
+  readonly #regimes: RegimeStateReader;
   readonly #journal: JournalStore;
   readonly #metrics: MetricsStore;
   readonly #breakers: CircuitBreakers;
@@ -108,7 +110,9 @@ export class Supervisor {
       leaseMs: config.commands.leaseMs,
       redactor: this.redactor,
     });
-    this.#book = new PositionBookReader(db('positions'));
+    const positionsDb = db('positions');
+    this.#book = new PositionBookReader(positionsDb);
+    this.#regimes = new RegimeStateReader(positionsDb);
     this.#journal = new JournalStore(db('journal'), { mode: config.mode === 'live' ? 'live' : 'paper' });
     this.#metrics = new MetricsStore(db('metrics'));
     this.audit = new AuditStore(db('audit'), { clock, redactor: this.redactor });
@@ -462,6 +466,13 @@ export class Supervisor {
       freshness,
       commands: counts,
       pendingApprovals: counts.AWAITING_APPROVAL ?? 0,
+      regimes: Object.values(this.#regimes.readSnapshot().regimes).map((r) => ({
+        underlying: r.underlying,
+        regime: r.regime,
+        version: r.version,
+        score: r.score,
+        flags: [...r.flags],
+      })),
     };
   }
 

@@ -124,6 +124,7 @@ describe('tomic start + the tomic CLI against the running system', () => {
     expect(table.stdout).toMatch(/trading\s+ACTIVE/);
     expect(table.stdout).toMatch(/execution\s+RUNNING/);
     expect(table.stdout).toMatch(/journaling\s+RUNNING/);
+    expect(table.stdout).toMatch(/^regime\s+\S/m);
     const s = await statusJson();
     expect(s.agents.map((a) => a.name).sort()).toEqual(['execution', 'journaling', 'regime', 'risk']);
     const pids = s.agents.map((a) => a.pid);
