@@ -8,7 +8,7 @@ import type {
 import type { Clock } from '../../src/clock/index.js';
 
 type Script =
-  | { kind: 'fill'; fraction?: number }
+  | { kind: 'fill'; fraction?: number /** Only the next order of this symbol. */; once?: boolean }
   | { kind: 'reject'; message?: string }
   | { kind: 'ambiguous'; recorded: boolean };
 
@@ -65,6 +65,7 @@ export class ScriptedBroker implements ExecutionBroker {
       if (s.recorded) this.#record(order, 'complete', order.quantity);
       return { ok: false, errorClass: 'NETWORK_TIMEOUT', message: 'timeout after send', ambiguous: true };
     }
+    if (s.kind === 'fill' && s.once) this.scripts.delete(order.symbol);
     const filled = Math.round(order.quantity * (s.fraction ?? 1));
     return {
       ok: true,

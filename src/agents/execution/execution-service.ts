@@ -81,6 +81,9 @@ export interface ExecutionParams {
  * and run the §5 unhedged timer on every fill. Force closes skip every gate: a MARKET buy-back needs
  * no quote and must never wait.
  */
+/** Market buy-backs of a short beyond its hedge before the kill switch is asked for. */
+const TRIM_ATTEMPTS = 5;
+
 export class ExecutionService {
   readonly #executor: GroupExecutor;
   readonly #broker: ExecutionBroker;
@@ -342,7 +345,8 @@ export class ExecutionService {
       price: order.averagePrice,
       fillId: `${order.orderId}:${order.filledQuantity}`,
       strategy_id: e.strategy_id,
-      leg: p.leg,
+      // An exit (possibly a retry, `short_put#2`) keeps the position's entry leg name.
+      ...(p.intent === 'EXIT' ? {} : { leg: p.leg }),
       underlying: p.underlying,
     });
     // The timer pairs the shorts and hedges a group opens. An exit's SELL closes a long (a wing, a
@@ -430,24 +434,33 @@ export class ExecutionService {
   }
 
   /**
-   * A basket can fill a short beyond its hedge (partial fills differ by strike). Once both orders are
-   * final the excess can never be covered, so it is bought back now rather than when the 5 s timer
-   * runs out. A hedge whose outcome is unknown is left to the timer.
+   * After a group, no short may stand beyond its hedge. Opening, a basket can fill the short more
+   * than the hedge (partial fills differ by strike); closing, a buy-back can fill less than the
+   * hedge sold with it. Once both orders are final the gap can never close by itself, so the excess
+   * short is bought back now rather than when the 5 s timer runs out. A leg whose outcome is unknown
+   * is left to the timer.
    */
   async #trimExcessShorts(
     legs: readonly ClaimedLeg[],
     outcomes: ReadonlyMap<string, LegOutcome>,
   ): Promise<void> {
+    const filled = (o: LegOutcome) => (o.kind === 'FILLED' ? o.order.filledQuantity : 0);
     for (const leg of legs) {
       const p = leg.event.payload;
-      if (p.intent !== 'ENTRY' || p.group.role !== 'SHORT' || !p.group.pair_leg) continue;
+      if (p.group.role !== 'SHORT' || !p.group.pair_leg) continue;
+      const hedgeLeg = legs.find((l) => l.event.payload.leg === p.group.pair_leg);
       const short = outcomes.get(p.leg);
       const hedge = outcomes.get(p.group.pair_leg);
-      if (short?.kind !== 'FILLED' || hedge === undefined || hedge.kind === 'ERROR') continue;
-      const covered = hedge.kind === 'FILLED' ? hedge.order.filledQuantity : 0;
-      const excess = short.order.filledQuantity - covered;
+      if (!hedgeLeg || !short || !hedge || short.kind === 'ERROR' || hedge.kind === 'ERROR') continue;
+      let excess: number;
+      if (p.intent === 'ENTRY') excess = filled(short) - filled(hedge);
+      else if (p.intent === 'EXIT') {
+        const stillShort = p.quantity - filled(short);
+        const hedgeLeft = hedgeLeg.event.payload.quantity - filled(hedge);
+        excess = stillShort - hedgeLeft;
+      } else continue;
       if (excess <= 0) continue;
-      const message = `${p.symbol} (${leg.event.strategy_id}/${p.leg}): short filled ${short.order.filledQuantity}, hedge ${covered}; excess ${excess} bought back at once`;
+      const message = `${p.symbol} (${leg.event.strategy_id}/${p.leg}): ${excess} short beyond its hedge after the ${p.intent === 'ENTRY' ? 'entry' : 'exit'}; bought back at once`;
       this.d.emit(
         'ALERT',
         { strategy_id: leg.event.strategy_id, correlation_id: leg.event.correlation_id },
@@ -458,7 +471,15 @@ export class ExecutionService {
           details: { group_id: p.group.group_id, excess },
         },
       );
-      await this.#close(leg, excess, message);
+      let left = excess;
+      for (let attempt = 0; attempt < TRIM_ATTEMPTS && left > 0; attempt++) {
+        left -= await this.#marketClose(p.group.group_id, p.leg, p.symbol, p.exchange, left, message, 'BUY');
+      }
+      if (left > 0) {
+        const why = `${p.symbol}: ${left} short still beyond its hedge after ${TRIM_ATTEMPTS} buy-backs`;
+        this.d.emit('ALERT', {}, { level: 'CRITICAL', code: 'UNHEDGED_EXPOSURE', message: why });
+        this.d.requestKillSwitch(why, 'UNHEDGED_EXPOSURE');
+      }
     }
   }
 
@@ -484,7 +505,7 @@ export class ExecutionService {
     quantity: number,
     reason: string,
     action: 'BUY' | 'SELL' = 'BUY',
-  ): Promise<void> {
+  ): Promise<number> {
     const position = this.d.book
       .readSnapshot()
       .positions.find((x) => x.symbol === symbol && x.exchange === exchange);
@@ -507,7 +528,7 @@ export class ExecutionService {
         'force close failed; timer will retry',
       );
       this.d.timer.onCancel({ groupId, leg, nowMs: this.d.clock.monotonicMs(), forceClose: true });
-      return;
+      return 0;
     }
     this.d.recordOrder(1);
     const snap = await trackOrder(this.#broker, this.d.clock, r.value.orderId, strategy, {
@@ -524,7 +545,8 @@ export class ExecutionService {
         quantity: snap.filledQuantity,
         price: snap.averagePrice,
         fillId: `${snap.orderId}:${snap.filledQuantity}`,
-        leg,
+        // The position keeps the leg name it was opened under (a retry's `#n` is not a new leg).
+        leg: position?.leg ?? leg,
         ...(position?.strategy_id ? { strategy_id: position.strategy_id } : {}),
       });
       this.d.timer.onFill({
@@ -538,9 +560,10 @@ export class ExecutionService {
       });
       const book = this.d.book.readSnapshot();
       this.d.emit('POSITION_UPDATE', {}, { version: book.version, positions: [...book.positions] });
-    } else {
-      this.d.timer.onCancel({ groupId, leg, nowMs: this.d.clock.monotonicMs(), forceClose: true });
+      return snap.filledQuantity;
     }
+    this.d.timer.onCancel({ groupId, leg, nowMs: this.d.clock.monotonicMs(), forceClose: true });
+    return 0;
   }
 
   /** Renews the group's leases while it is being worked (a long legging plan outlives no lease). */

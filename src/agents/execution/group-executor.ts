@@ -225,6 +225,9 @@ export class GroupExecutor {
     outcomes: Map<string, LegOutcome>,
   ): { quantity: number; errorClass: ErrorClass; reason: string } {
     const p = leg.event.payload;
+    if (p.intent === 'EXIT' && p.group.role === 'HEDGE' && p.group.pair_leg) {
+      return this.#exitHedgeQuantity(leg, byName, outcomes);
+    }
     if (p.group.role !== 'SHORT' || p.intent !== 'ENTRY' || !p.group.pair_leg) {
       return { quantity: p.quantity, errorClass: 'VALIDATION', reason: '' };
     }
@@ -249,6 +252,33 @@ export class GroupExecutor {
           quantity: 0,
           errorClass: 'BROKER_REJECT',
           reason: `hedge ${p.group.pair_leg} filled less than one lot; short not sent`,
+        };
+  }
+
+  /**
+   * Closing a spread: its hedge may only be sold down to what still covers the short — all of it
+   * once the short is bought back, part of it after a partial buy-back, none if the buy-back failed.
+   * (In a basket both go together; the service settles any gap right after.)
+   */
+  #exitHedgeQuantity(
+    leg: ClaimedLeg,
+    byName: Map<string, ClaimedLeg>,
+    outcomes: Map<string, LegOutcome>,
+  ): { quantity: number; errorClass: ErrorClass; reason: string } {
+    const p = leg.event.payload;
+    const pair = p.group.pair_leg!;
+    const short = byName.get(pair);
+    const outcome = outcomes.get(pair);
+    if (!short || !outcome) return { quantity: p.quantity, errorClass: 'VALIDATION', reason: '' };
+    const boughtBack = outcome.kind === 'FILLED' ? outcome.order.filledQuantity : 0;
+    const stillShort = Math.max(0, short.event.payload.quantity - boughtBack);
+    const q = floorToLot(Math.max(0, p.quantity - stillShort), p.lot_size);
+    return q > 0
+      ? { quantity: q, errorClass: 'VALIDATION', reason: '' }
+      : {
+          quantity: 0,
+          errorClass: 'BROKER_REJECT',
+          reason: `short ${pair} still open (${stillShort}); hedge ${p.leg} kept`,
         };
   }
 

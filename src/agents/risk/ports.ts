@@ -71,7 +71,9 @@ export interface CommandSink {
    * Optional: the rows of one strategy id, to learn whether an entry is still queued or has failed.
    * Without it, an entry that never reaches the book is released after a fixed time.
    */
-  list?(filter: { readonly strategyId?: string }): readonly { readonly status: string }[];
+  list?(filter: {
+    readonly strategyId?: string;
+  }): readonly { readonly status: string; readonly group_id?: string | null }[];
 }
 
 export interface TradeStats {

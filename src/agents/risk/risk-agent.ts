@@ -417,12 +417,15 @@ export class RiskAgent extends Agent {
 
   /** Values every open credit position and enqueues an EXIT group for those whose rule fired. */
   async checkExits(): Promise<void> {
-    const book = this.book();
+    // Exits act on the book as it is now: a retry must see what the last attempt already closed.
+    const book = this.#ports.positions.readSnapshot();
+    this.#book = book;
     const open = openStrategiesFromBook(book, (id) => this.#meta.get(id));
     const openIds = new Set(open.map((s) => s.strategyId));
     for (const id of this.#exiting) if (!openIds.has(id)) this.#exiting.delete(id);
     for (const s of open) {
-      if (this.#exiting.has(s.strategyId)) continue;
+      const attempt = this.#exitAttempt(s.strategyId);
+      if (attempt === null) continue;
       let chain: StrategyChain;
       try {
         chain = await this.#ports.chains.fetch(s.underlying, { expiries: [s.expiry] });
@@ -453,13 +456,29 @@ export class RiskAgent extends Agent {
         marks,
         nowMs: this.clock.monotonicMs(),
         nowWallMs: now,
+        attempt,
       });
       // Exits reduce risk: they never wait for approval.
       if (this.#enqueue(orders, false)) {
         this.#exiting.add(s.strategyId);
-        this.log.info({ strategy_id: s.strategyId, reason: decision.reason }, 'exit enqueued');
+        this.log.info({ strategy_id: s.strategyId, reason: decision.reason, attempt }, 'exit enqueued');
       }
     }
+  }
+
+  /**
+   * The next exit attempt of a position, or null while one is still queued or working. An attempt
+   * that ended (rejected, dead-lettered, or filled only in part) leaves the position open in the
+   * book: the next one gets new keys. Without the command table's view: one attempt per run.
+   */
+  #exitAttempt(strategyId: string): number | null {
+    const list = this.#ports.commands.list;
+    if (list === undefined) return this.#exiting.has(strategyId) ? null : 1;
+    const exits = list
+      .call(this.#ports.commands, { strategyId })
+      .filter((r) => r.group_id?.startsWith(`${strategyId}:exit`));
+    if (exits.some((r) => !TERMINAL_STATUSES.has(r.status))) return null;
+    return new Set(exits.map((r) => r.group_id)).size + 1;
   }
 
   /** Monthly Black Swan hedge: buy the coming month's 5-delta put within budget; sell an expiring one. */

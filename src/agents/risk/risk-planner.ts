@@ -534,6 +534,17 @@ export interface ExitPlanInput {
   readonly nowMs: number;
   readonly nowWallMs: number;
   readonly correlationId?: string;
+  /**
+   * 1 for the first exit of a position. A later attempt (the previous one failed or filled only in
+   * part) names its group `…:exit#n` and its legs `<leg>#n`, so its keys are new: keys are
+   * `{strategy_id}:{leg}:{action}` and a failed key can never be enqueued again.
+   */
+  readonly attempt?: number;
+}
+
+/** The leg name an exit attempt uses (attempt 1 keeps the entry's name). */
+export function exitLegName(leg: string, attempt: number): string {
+  return attempt > 1 ? `${leg}#${attempt}` : leg;
 }
 
 /**
@@ -543,15 +554,18 @@ export interface ExitPlanInput {
  */
 export function planExit(input: ExitPlanInput): OrderRequest[] {
   const { open } = input;
+  const attempt = Math.max(1, Math.floor(input.attempt ?? 1));
   const legs = [
     ...open.legs.filter((l) => l.role === 'SHORT'),
     ...open.legs.filter((l) => l.role === 'HEDGE'),
   ];
+  // Only legs still in the group can be paired (a retry may find the shorts already bought back).
+  const names = new Set(legs.map((l) => l.name));
   return buildGroup(
     frozenClock(input.nowMs, input.nowWallMs),
     {
       strategyId: open.strategyId,
-      groupId: `${open.strategyId}:exit`,
+      groupId: attempt > 1 ? `${open.strategyId}:exit#${attempt}` : `${open.strategyId}:exit`,
       strategyType: open.strategyType,
       intent: 'EXIT',
       underlying: open.underlying,
@@ -562,10 +576,12 @@ export function planExit(input: ExitPlanInput): OrderRequest[] {
       reason: `${input.decision.reason}: ${input.decision.message}`,
     },
     legs.map((l) => ({
-      leg: l.name,
+      leg: exitLegName(l.name, attempt),
       action: l.role === 'SHORT' ? 'BUY' : 'SELL',
       role: l.role,
-      ...(l.pairLeg !== undefined ? { pairLeg: l.pairLeg } : {}),
+      ...(l.pairLeg !== undefined && names.has(l.pairLeg)
+        ? { pairLeg: exitLegName(l.pairLeg, attempt) }
+        : {}),
       symbol: l.symbol,
       optionType: l.optionType,
       strike: l.strike,

@@ -168,6 +168,75 @@ describe('Execution service on real stores', () => {
     ]);
   });
 
+  it('an exit retry (legs `#2`): a partial buy-back sells only the hedge it freed; the rest keeps its entry leg names', async () => {
+    const s = setup();
+    s.broker.basketSupported = false;
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    const exitLeg = (leg: 'long_put' | 'short_put') =>
+      bpsLeg(s.clock, leg, {
+        leg: `${leg}#2`,
+        action: leg === 'short_put' ? 'BUY' : 'SELL',
+        intent: 'EXIT',
+        group: {
+          group_id: 'g-bps-1:exit#2',
+          strategy_type: 'BULL_PUT_SPREAD',
+          leg_count: 2,
+          leg_index: leg === 'short_put' ? 0 : 1,
+          role: leg === 'short_put' ? 'SHORT' : 'HEDGE',
+          pair_leg: leg === 'short_put' ? 'long_put#2' : 'short_put#2',
+        },
+      });
+    // The short's buy-back fills one lot of two; the hedge's sale in full.
+    s.broker.scripts.set('NIFTY26FEB2625000PE', { kind: 'fill', fraction: 0.5 });
+    expect(s.commands.enqueueGroup([exitLeg('short_put'), exitLeg('long_put')]).every((r) => r.ok)).toBe(
+      true,
+    );
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    // The hedge was sold only down to what still covers the short: never a naked short.
+    const rows = s.book.readSnapshot().positions;
+    expect(rows.map((r) => [r.symbol, r.quantity, r.leg])).toEqual([
+      ['NIFTY26FEB2624800PE', 65, 'long_put'],
+      ['NIFTY26FEB2625000PE', -65, 'short_put'],
+    ]);
+    const hedgeSale = s.broker
+      .placed()
+      .filter((o) => o.symbol === 'NIFTY26FEB2624800PE' && o.action === 'SELL');
+    expect(hedgeSale).toEqual([expect.objectContaining({ quantity: 65 })]);
+  });
+
+  it('an exit basket whose buy-back fills short of the hedge it sold: the naked remainder is bought back at once', async () => {
+    const s = setup();
+    s.enqueueBps();
+    await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
+    const exitLeg = (leg: 'long_put' | 'short_put') =>
+      bpsLeg(s.clock, leg, {
+        action: leg === 'short_put' ? 'BUY' : 'SELL',
+        intent: 'EXIT',
+        group: {
+          group_id: 'g-bps-1:exit',
+          strategy_type: 'BULL_PUT_SPREAD',
+          leg_count: 2,
+          leg_index: leg === 'short_put' ? 0 : 1,
+          role: leg === 'short_put' ? 'SHORT' : 'HEDGE',
+          pair_leg: leg === 'short_put' ? 'long_put' : 'short_put',
+        },
+      });
+    // The buy-back fills half (the hedge sale in full); the trim that follows fills half of what is
+    // left, then the rest: it keeps buying until no short stands beyond its hedge.
+    s.broker.scripts.set('NIFTY26FEB2625000PE', { kind: 'fill', fraction: 0.5, once: true });
+    expect(s.commands.enqueueGroup([exitLeg('short_put'), exitLeg('long_put')]).every((r) => r.ok)).toBe(
+      true,
+    );
+    const claimed = s.commands.claimNextGroup();
+    await drive(s.clock, s.service.processGroup(claimed));
+    const book = s.book.readSnapshot().positions;
+    const short = book.find((r) => r.symbol === 'NIFTY26FEB2625000PE')?.quantity ?? 0;
+    const long = book.find((r) => r.symbol === 'NIFTY26FEB2624800PE')?.quantity ?? 0;
+    expect(-short).toBeLessThanOrEqual(long);
+    expect(s.events.some((e) => e.type === 'ALERT' && e.payload.code === 'UNHEDGED_EXPOSURE')).toBe(true);
+  });
+
   it('crash after the broker accepted, before DONE: the reclaimed retry adopts the orders, no duplicate', async () => {
     const s = setup();
     s.broker.basketSupported = false;

@@ -385,6 +385,55 @@ describe('RiskAgent on a VirtualClock with a real SQLite command table', () => {
     expect(listed(r).filter((x) => x.strategy_id === id)).toHaveLength(2);
   });
 
+  it('an exit the broker refused is tried again with new keys once its commands ended; never while one works', async () => {
+    const r = await rig();
+    const id = 'BPS-NIFTY-20240620-8';
+    const short = {
+      symbol: 'NIFTY27JUN2423550PE',
+      exchange: 'NFO',
+      product: 'NRML' as const,
+      quantity: -50,
+      average_price: 60,
+      strategy_id: id,
+      leg: 'short_put',
+      underlying: 'NIFTY',
+    };
+    const long = {
+      ...short,
+      symbol: 'NIFTY27JUN2423350PE',
+      quantity: 50,
+      average_price: 25,
+      leg: 'long_put',
+    };
+    r.positions.set([short, long], 9);
+    await r.clock.advanceAsync(15_000);
+    await r.agent.idle();
+    const first = listed(r).filter((x) => x.strategy_id === id);
+    expect(first.map((x) => x.idempotency_key)).toEqual([`${id}:short_put:BUY`, `${id}:long_put:SELL`]);
+
+    // The broker refuses the short's buy-back; the hedge sale is not sent (still queued: no retry yet).
+    const claimed = r.store.claimGroup(`${id}:exit`);
+    const shortCmd = claimed.find((c) => c.event.payload.leg === 'short_put')!;
+    r.store.fail(shortCmd.id, shortCmd.ownerToken, 'BROKER_REJECT', 'RMS: price band');
+    await r.clock.advanceAsync(15_000);
+    await r.agent.idle();
+    expect(listed(r).filter((x) => x.strategy_id === id)).toHaveLength(2);
+
+    // Once every command of the attempt has ended, the position (still open) gets attempt 2.
+    const hedgeCmd = claimed.find((c) => c.event.payload.leg === 'long_put')!;
+    r.store.fail(hedgeCmd.id, hedgeCmd.ownerToken, 'BROKER_REJECT', 'short not bought back');
+    await r.clock.advanceAsync(15_000);
+    await r.agent.idle();
+    const second = listed(r)
+      .filter((x) => x.strategy_id === id)
+      .slice(2);
+    expect(second.map((x) => x.idempotency_key)).toEqual([`${id}:short_put#2:BUY`, `${id}:long_put#2:SELL`]);
+    expect(second.every((x) => x.group_id === `${id}:exit#2` && x.status === 'PENDING')).toBe(true);
+    const leg = (x: (typeof second)[number]) =>
+      (JSON.parse(x.payload) as { payload: { group: { role: string; pair_leg?: string } } }).payload.group;
+    expect(leg(second[0]!)).toMatchObject({ role: 'SHORT', pair_leg: 'long_put#2' });
+  });
+
   it('buys the month’s 5-delta NIFTY put within the ₹5,000 bootstrap budget', async () => {
     const r = await rig({ wallMs: Date.UTC(2026, 3, 20, 10), chain: NSE_CHAIN, agent: { blackSwan: true } });
     await r.agent.rollBlackSwan();
