@@ -67,6 +67,25 @@ function setup(opts: { denial?: GateDenial } = {}) {
   return { clock, commands, book, state, broker, events, kills, service, enqueueBps };
 }
 
+/** A leg of the spread's EXIT group as the Risk agent plans it; attempt n > 1 names legs `<leg>#n`. */
+function bpsExitLeg(clock: VirtualClock, leg: 'long_put' | 'short_put', attempt: number) {
+  const n = (name: string) => (attempt > 1 ? `${name}#${attempt}` : name);
+  const short = leg === 'short_put';
+  return bpsLeg(clock, leg, {
+    leg: n(leg),
+    action: short ? 'BUY' : 'SELL',
+    intent: 'EXIT',
+    group: {
+      group_id: attempt > 1 ? `g-bps-1:exit#${attempt}` : 'g-bps-1:exit',
+      strategy_type: 'BULL_PUT_SPREAD',
+      leg_count: 2,
+      leg_index: short ? 0 : 1,
+      role: short ? 'SHORT' : 'HEDGE',
+      pair_leg: n(short ? 'long_put' : 'short_put'),
+    },
+  });
+}
+
 const qty = (book: PositionBook, symbol: string) =>
   book.readSnapshot().positions.find((p) => p.symbol === symbol)?.quantity ?? 0;
 
@@ -173,20 +192,7 @@ describe('Execution service on real stores', () => {
     s.broker.basketSupported = false;
     s.enqueueBps();
     await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
-    const exitLeg = (leg: 'long_put' | 'short_put') =>
-      bpsLeg(s.clock, leg, {
-        leg: `${leg}#2`,
-        action: leg === 'short_put' ? 'BUY' : 'SELL',
-        intent: 'EXIT',
-        group: {
-          group_id: 'g-bps-1:exit#2',
-          strategy_type: 'BULL_PUT_SPREAD',
-          leg_count: 2,
-          leg_index: leg === 'short_put' ? 0 : 1,
-          role: leg === 'short_put' ? 'SHORT' : 'HEDGE',
-          pair_leg: leg === 'short_put' ? 'long_put#2' : 'short_put#2',
-        },
-      });
+    const exitLeg = (leg: 'long_put' | 'short_put') => bpsExitLeg(s.clock, leg, 2);
     // The short's buy-back fills one lot of two; the hedge's sale in full.
     s.broker.scripts.set('NIFTY26FEB2625000PE', { kind: 'fill', fraction: 0.5 });
     expect(s.commands.enqueueGroup([exitLeg('short_put'), exitLeg('long_put')]).every((r) => r.ok)).toBe(
@@ -209,19 +215,7 @@ describe('Execution service on real stores', () => {
     const s = setup();
     s.enqueueBps();
     await drive(s.clock, s.service.processGroup(s.commands.claimNextGroup()));
-    const exitLeg = (leg: 'long_put' | 'short_put') =>
-      bpsLeg(s.clock, leg, {
-        action: leg === 'short_put' ? 'BUY' : 'SELL',
-        intent: 'EXIT',
-        group: {
-          group_id: 'g-bps-1:exit',
-          strategy_type: 'BULL_PUT_SPREAD',
-          leg_count: 2,
-          leg_index: leg === 'short_put' ? 0 : 1,
-          role: leg === 'short_put' ? 'SHORT' : 'HEDGE',
-          pair_leg: leg === 'short_put' ? 'long_put' : 'short_put',
-        },
-      });
+    const exitLeg = (leg: 'long_put' | 'short_put') => bpsExitLeg(s.clock, leg, 1);
     // The buy-back fills half (the hedge sale in full); the trim that follows fills half of what is
     // left, then the rest: it keeps buying until no short stands beyond its hedge.
     s.broker.scripts.set('NIFTY26FEB2625000PE', { kind: 'fill', fraction: 0.5, once: true });
